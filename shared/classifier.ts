@@ -1,0 +1,36 @@
+/**
+ * What the report pipeline and the cloud handlers need from a model, without depending on tfjs.
+ * shared/model/ provides the tfjs implementation.
+ */
+import { CLASSES, ToneClass } from './constants';
+
+export type ClassProbabilities = Record<ToneClass, number>;
+
+export interface ModelIdentity {
+  name: string;
+  version: string;
+}
+
+export interface ClipClassifier {
+  readonly identity: ModelIdentity;
+  /** Each clip: CLIP_SAMPLES mono samples at SAMPLE_RATE (onset at 0.1 s). Probabilities in CLASSES order. */
+  classifyClips(clips: Float32Array[]): Promise<ClassProbabilities[]>;
+}
+
+export interface Prediction {
+  label: ToneClass;
+  confidence: number;
+  probabilities: ClassProbabilities;
+}
+
+/** argmax over CLASSES (ties go to the earlier class, deterministically). */
+export function toPrediction(probabilities: ClassProbabilities): Prediction {
+  let label: ToneClass = CLASSES[0];
+  for (const c of CLASSES) if (probabilities[c] > probabilities[label]) label = c;
+  return { label, confidence: probabilities[label], probabilities };
+}
+
+export function probabilitiesFromVector(values: ArrayLike<number>): ClassProbabilities {
+  if (values.length !== CLASSES.length) throw new TypeError(`expected ${CLASSES.length} probabilities, got ${values.length}`);
+  return Object.fromEntries(CLASSES.map((c, i) => [c, values[i]])) as ClassProbabilities;
+}

@@ -1,0 +1,45 @@
+/**
+ * The one source of truth for buzzfinder's fixed numbers and names.
+ * Everything that must agree with the original Python project (librosa 0.9.2 + Keras) lives here.
+ */
+
+/** Every model input is computed at this rate (librosa.load's default). */
+export const SAMPLE_RATE = 22050;
+
+/** A clip is the model's input window: 2 s, starting 0.1 s before the note's onset. */
+export const CLIP_SECONDS = 2;
+export const CLIP_SAMPLES = SAMPLE_RATE * CLIP_SECONDS; // 44100
+export const PRE_ONSET_SECONDS = 0.1;
+
+/** Class order of every probability vector, model output and report. Never reorder. */
+export const CLASSES = ['buzzy', 'clean', 'muted'] as const;
+export type ToneClass = (typeof CLASSES)[number];
+
+export function isToneClass(value: unknown): value is ToneClass {
+  return typeof value === 'string' && (CLASSES as readonly string[]).includes(value);
+}
+
+/** The seed's "comprehensive MFCC": librosa.feature.mfcc + delta + delta-delta, 87 frames x 39. */
+export const MFCC_PARAMS = {
+  sampleRate: SAMPLE_RATE,
+  nFft: 2048,
+  hopLength: 512,
+  nMels: 128,
+  nMfcc: 13,
+  fMin: 0,
+  fMax: SAMPLE_RATE / 2,
+  topDb: 80,
+  amin: 1e-10,
+  deltaWidth: 9,
+} as const;
+
+/** 1 + floor(44100 / 512) frames with center=True. */
+export const FEATURE_FRAMES = 1 + Math.floor(CLIP_SAMPLES / MFCC_PARAMS.hopLength); // 87
+export const FEATURE_COEFFS = MFCC_PARAMS.nMfcc * 3; // 39
+
+/** Input sample rates we accept (librosa itself would take anything; these are what real recorders produce). */
+export const MIN_INPUT_SAMPLE_RATE = 8000;
+export const MAX_INPUT_SAMPLE_RATE = 192000;
+
+/** Default cap on an uploaded WAV, overridable by configuration. */
+export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
