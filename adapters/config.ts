@@ -31,6 +31,10 @@ export const ENV = {
   trainBudgetSec: 'BUZZFINDER_TRAIN_BUDGET_SEC',
   /** Port of the local stack's classify endpoint. */
   port: 'PORT',
+  /** How long a retrain invocation's job lease lasts (default: trainBudgetSec + 180). */
+  jobLeaseSec: 'BUZZFINDER_JOB_LEASE_SEC',
+  /** How often the local stack looks for new uploads and queued messages, in ms. */
+  localPollMs: 'BUZZFINDER_LOCAL_POLL_MS',
 } as const;
 
 export interface Config {
@@ -51,6 +55,8 @@ export interface Config {
   modelRefreshSec: number;
   trainBudgetSec: number;
   port: number;
+  jobLeaseSec: number;
+  localPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -93,5 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelRefreshSec: positiveNumber(env, ENV.modelRefreshSec, 60),
     trainBudgetSec: positiveNumber(env, ENV.trainBudgetSec, 420),
     port: positiveNumber(env, ENV.port, 8080),
+    jobLeaseSec: positiveNumber(env, ENV.jobLeaseSec, positiveNumber(env, ENV.trainBudgetSec, 420) + 180),
+    localPollMs: positiveNumber(env, ENV.localPollMs, 500),
   };
 }

@@ -13,6 +13,7 @@ interface CommandModule {
 }
 
 // Loaded lazily so `buzzfinder features` never pays for tfjs or the cloud clients.
+/* eslint-disable @typescript-eslint/no-require-imports */
 const COMMANDS: Record<string, () => CommandModule> = {
   features: () => require('./commands/features'),
   classify: () => require('./commands/classify'),
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => CommandModule> = {
   retrain: () => require('./commands/retrain'),
   serve: () => require('./commands/serve'),
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function usage(): string {
   const lines = Object.keys(COMMANDS).map((name) => {

@@ -38,6 +38,16 @@ export interface Manifest {
   seed?: number;
   sources: ClipSource[];
   clips: ManifestClip[];
+  /** Per-group details (optional): the synthetic instrument, soundfont program or recording behind each group. */
+  groups?: Record<string, ManifestGroup>;
+}
+
+/** What a group is: shared by all of its clips, so stored once. */
+export interface ManifestGroup {
+  source: ClipSource;
+  split: Split;
+  /** Synth: the instrument (guitar, pickup/mic, room, noise floor); soundfont: program and register; recorded: provenance. */
+  params?: Record<string, unknown>;
 }
 
 /** A decoded clip ready for feature extraction. */

@@ -1,0 +1,137 @@
+/**
+ * `buzzfinder report <take.wav> [--model <dir>] [--json] [--overlap keep|fade|mask]`: every note of a take —
+ * when it was played, which note, and whether it rang clean, buzzed or was muted.
+ * The WAV is streamed from disk in chunks (bounded memory for takes of any length).
+ */
+import * as fs from 'node:fs';
+import { loadConfig } from '../../adapters/config';
+import type { ByteSource } from '../../shared/audio/source';
+import { openWavStream } from '../../shared/audio/stream';
+import type { ClipClassifier } from '../../shared/classifier';
+import { BuzzfinderError } from '../../shared/errors';
+import { buildTakeReport, ReportProgress } from '../../shared/report/build';
+import { isOverlapPolicy, OVERLAP_POLICIES, DEFAULT_OVERLAP_POLICY } from '../../shared/report/clips';
+import { TakeReport, validateTakeReport } from '../../shared/report/schema';
+import { parseCommandArgs, UsageError } from '../args';
+
+export const summary = 'Per-note report of a take: onset time, pitch, clean/buzzy/muted';
+
+const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--overlap ${OVERLAP_POLICIES.join('|')}]
+
+Finds every note in the take, estimates its pitch and classifies its 2 s clip (0.1 s before the onset).
+  --model <dir>   model folder (default: the bundled model, $BUZZFINDER_DEFAULT_MODEL_DIR or models/default)
+  --json          print the report as JSON (format "buzzfinder-report", version 1; see docs/report.md)
+  --overlap P     what a clip holds after the next note starts: ${OVERLAP_POLICIES.join(', ')} (default ${DEFAULT_OVERLAP_POLICY})
+  -h, --help      show this help
+Without --json: a table (time, note, label, confidence) and a summary; a progress bar on stderr when it is a terminal.`;
+
+class InputFileError extends BuzzfinderError {}
+
+/** A ByteSource over a local file, read with positional reads (never the whole file at once). */
+export async function fileSource(file: string): Promise<{ source: ByteSource; close: () => Promise<void> }> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputFileError(code === 'ENOENT' ? 'not_found' : 'unreadable', `${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    throw new InputFileError('unreadable', `${file}: not a regular file`);
+  }
+  return {
+    source: {
+      size: stat.size,
+      read: async (offset, length) => {
+        const n = Math.max(0, Math.min(length, stat.size - offset));
+        const buf = new Uint8Array(n);
+        let done = 0;
+        while (done < n) {
+          const { bytesRead } = await handle.read(buf, done, n - done, offset + done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return done === n ? buf : buf.subarray(0, done);
+      },
+    },
+    close: () => handle.close(),
+  };
+}
+
+async function loadModel(dir: string): Promise<ClipClassifier & { dispose?: () => void }> {
+  if (!fs.existsSync(dir)) throw new InputFileError('model_not_found', `model folder not found: ${dir}`);
+  const { initTf } = await import('../../adapters/tf-backend');
+  const { LocalFolderStore } = await import('../../adapters/storage/local');
+  const { loadClassifier } = await import('../../shared/model/classifier');
+  await initTf();
+  return loadClassifier(new LocalFolderStore(dir), '');
+}
+
+export function formatTime(sec: number): string {
+  const m = Math.floor(sec / 60);
+  const s = sec - m * 60;
+  return `${String(m).padStart(2, '0')}:${s.toFixed(3).padStart(6, '0')}`;
+}
+
+export function formatReportTable(report: TakeReport): string {
+  const lines = [`${report.source}: ${report.durationSec.toFixed(1)} s, model ${report.model.name} ${report.model.version}`, ''];
+  lines.push(`${'#'.padStart(4)}  ${'time'.padEnd(9)}  ${'note'.padEnd(4)}  ${'label'.padEnd(5)}  confidence`);
+  for (const n of report.notes) {
+    lines.push(`${String(n.index + 1).padStart(4)}  ${formatTime(n.onsetSec)}  ${(n.pitch?.name ?? '-').padEnd(4)}  ${n.label.padEnd(5)}  ${(n.confidence * 100).toFixed(1).padStart(5)}%`);
+  }
+  const s = report.summary;
+  lines.push('', `${s.notes} notes: ${s.clean} clean, ${s.buzzy} buzzy, ${s.muted} muted`);
+  return lines.join('\n') + '\n';
+}
+
+function progressBar(): { update: (p: ReportProgress) => void; done: () => void } {
+  const width = 30;
+  let last = -1;
+  return {
+    update: (p) => {
+      const f = p.totalSec > 0 ? Math.min(1, p.processedSec / p.totalSec) : 0;
+      const pct = Math.floor(f * 100);
+      if (pct === last) return;
+      last = pct;
+      const filled = Math.round(f * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}%  ${p.notes} notes`);
+    },
+    done: () => process.stderr.write('\r' + ' '.repeat(width + 30) + '\r'),
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { model: { type: 'string' }, json: { type: 'boolean' }, overlap: { type: 'string' } });
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`expected exactly one take (WAV file), got ${positionals.length}`);
+  const overlap = values.overlap ?? DEFAULT_OVERLAP_POLICY;
+  if (!isOverlapPolicy(overlap)) throw new UsageError(`--overlap must be one of ${OVERLAP_POLICIES.join(', ')}, got '${values.overlap}'`);
+  const file = positionals[0];
+  const config = loadConfig();
+  const { source, close } = await fileSource(file);
+  let classifier: (ClipClassifier & { dispose?: () => void }) | undefined;
+  try {
+    let wav;
+    try {
+      wav = await openWavStream(source, { maxBytes: config.maxUploadBytes });
+    } catch (err) {
+      if (err instanceof BuzzfinderError) throw new InputFileError(err.code, `${file}: ${err.message}`);
+      throw err;
+    }
+    classifier = await loadModel(values.model ?? config.defaultModelDir);
+    // Only draw a progress bar for people watching long takes.
+    const bar = !values.json && process.stderr.isTTY && wav.durationSec > 20 ? progressBar() : null;
+    const report = validateTakeReport(await buildTakeReport({ source: file, audio: wav, classifier, overlap, onProgress: bar?.update }));
+    bar?.done();
+    process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReportTable(report));
+    return 0;
+  } finally {
+    classifier?.dispose?.();
+    await close();
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * classify (HTTP): which of buzzy / clean / muted is this note?
+ *
+ * POST a WAV (audio/wav, audio/x-wav, audio/wave, application/octet-stream) or multipart/form-data with one or
+ * more WAV files -> `{"results": [{file, label, confidence, probabilities, durationSec, truncated}], "model"}`.
+ * Each clip is its first 2 s (CLIP_SECONDS), zero-padded when shorter — as the original did; `truncated`
+ * says when audio past 2 s was ignored.
+ * POST application/json with MFCCs shaped (1, 87, 39, 1) or (87, 39) -> the original API's answer: the list
+ * of three probabilities [buzzy, clean, muted]. The features are taken as the seed pipeline's raw
+ * comprehensive MFCCs; a model trained with per-clip standardisation gets them standardised first.
+ * GET -> health and the serving model. Errors: `{"error": {"code", "message"}}` (see docs/cloud.md).
+ */
+import type { Request, Response } from '@google-cloud/functions-framework';
+import busboy from 'busboy';
+import { loadAudio } from '../shared/audio/load';
+import { toPrediction } from '../shared/classifier';
+import { CLIP_SAMPLES, CLIP_SECONDS, FEATURE_COEFFS, FEATURE_FRAMES, SAMPLE_RATE } from '../shared/constants';
+import { standardizePerClip } from '../shared/features/pipeline';
+import type { TfClipClassifier } from '../shared/model/classifier';
+import { errorBody, HttpError, toHttpError } from './http-errors';
+import { errorFields, log } from './logger';
+import type { ModelCache } from './model-cache';
+
+export const WAV_CONTENT_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave', 'application/octet-stream'];
+/** At most this many files per multipart request (each is decoded and classified in one batch). */
+export const MAX_FILES_PER_REQUEST = 64;
+
+export interface ClassifyDeps {
+  models: ModelCache;
+  maxUploadBytes: number;
+}
+
+interface UploadedFile {
+  file: string;
+  bytes: Uint8Array;
+}
+
+function contentTypeOf(req: Request): string {
+  return String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+}
+
+/** The request body: the framework's rawBody, or the stream read here (with the size cap). */
+async function bodyBytes(req: Request, cap: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > cap) throw new HttpError(413, 'too_large', `request body is ${declared} bytes, the limit is ${cap}`);
+  let body: Buffer;
+  if (Buffer.isBuffer(req.rawBody)) body = req.rawBody;
+  else if (Buffer.isBuffer(req.body)) body = req.body;
+  else if (typeof req.body === 'string') body = Buffer.from(req.body);
+  else if (req.readable) {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > cap) throw new HttpError(413, 'too_large', `request body exceeds the limit of ${cap} bytes`);
+      chunks.push(chunk);
+    }
+    body = Buffer.concat(chunks);
+  } else body = Buffer.alloc(0);
+  if (body.length > cap) throw new HttpError(413, 'too_large', `request body is ${body.length} bytes, the limit is ${cap}`);
+  return body;
+}
+
+function multipartFiles(req: Request, body: Buffer, cap: number): Promise<UploadedFile[]> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: MAX_FILES_PER_REQUEST, fileSize: cap } });
+    } catch (err) {
+      reject(new HttpError(400, 'bad_multipart', `malformed multipart request: ${(err as Error).message}`));
+      return;
+    }
+    const files: UploadedFile[] = [];
+    const reading: Promise<void>[] = [];
+    let failure: HttpError | null = null;
+    parser.on('file', (field, stream, info) => {
+      const chunks: Buffer[] = [];
+      const name = info.filename || field || `file${files.length + reading.length + 1}`;
+      reading.push(
+        new Promise<void>((done) => {
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('limit', () => (failure ??= new HttpError(413, 'too_large', `file '${name}' exceeds the limit of ${cap} bytes`)));
+          stream.on('close', () => {
+            files.push({ file: name, bytes: new Uint8Array(Buffer.concat(chunks)) });
+            done();
+          });
+        }),
+      );
+    });
+    parser.on('filesLimit', () => (failure ??= new HttpError(400, 'too_many_files', `at most ${MAX_FILES_PER_REQUEST} files per request`)));
+    parser.on('error', (err: Error) => reject(new HttpError(400, 'bad_multipart', `malformed multipart request: ${err.message}`)));
+    parser.on('close', () => {
+      Promise.all(reading).then(() => (failure ? reject(failure) : resolve(files)), reject);
+    });
+    parser.end(body);
+  });
+}
+
+/** MFCCs as the original API took them: (1, 87, 39, 1) or (87, 39) nested arrays -> frame-major values. */
+export function parseFeatureJson(value: unknown): Float32Array {
+  let rows: unknown = value;
+  if (Array.isArray(rows) && rows.length === 1 && Array.isArray(rows[0]) && Array.isArray(rows[0][0]) && Array.isArray(rows[0][0][0])) {
+    rows = rows[0]; // (1, 87, 39, 1) -> (87, 39, 1)
+  }
+  const shapeError = () =>
+    new HttpError(400, 'bad_features', `expected MFCCs shaped (1, ${FEATURE_FRAMES}, ${FEATURE_COEFFS}, 1) or (${FEATURE_FRAMES}, ${FEATURE_COEFFS})`);
+  if (!Array.isArray(rows) || rows.length !== FEATURE_FRAMES) throw shapeError();
+  const out = new Float32Array(FEATURE_FRAMES * FEATURE_COEFFS);
+  rows.forEach((row: unknown, t) => {
+    if (!Array.isArray(row) || row.length !== FEATURE_COEFFS) throw shapeError();
+    row.forEach((cell: unknown, c) => {
+      const v = Array.isArray(cell) && cell.length === 1 ? cell[0] : cell;
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new HttpError(400, 'bad_features', `feature [${t}][${c}] is not a finite number`);
+      }
+      out[t * FEATURE_COEFFS + c] = v;
+    });
+  });
+  return out;
+}
+
+function classifyFeatureJson(classifier: TfClipClassifier, body: unknown): number[] {
+  const values = parseFeatureJson(body);
+  // The original's input is the seed pipeline's raw MFCCs; a standardising model gets them standardised.
+  if (classifier.pipeline.normalization === 'per-clip-standardize') standardizePerClip(values, { frames: FEATURE_FRAMES, coefficients: FEATURE_COEFFS });
+  const [p] = classifier.classifyFeatures(values, 1);
+  return [p.buzzy, p.clean, p.muted];
+}
+
+async function classifyWavFiles(classifier: TfClipClassifier, files: UploadedFile[], maxBytes: number) {
+  const decoded = files.map(({ file, bytes }) => {
+    try {
+      const audio = loadAudio(bytes, { maxBytes });
+      return { file, audio };
+    } catch (err) {
+      const http = toHttpError(err);
+      throw new HttpError(http.status, http.code, `${file}: ${http.message}`);
+    }
+  });
+  const clips = decoded.map(({ audio }) => audio.samples.subarray(0, CLIP_SAMPLES));
+  const probabilities = await classifier.classifyClips(clips);
+  return decoded.map(({ file, audio }, i) => {
+    const prediction = toPrediction(probabilities[i]);
+    return {
+      file,
+      label: prediction.label,
+      confidence: prediction.confidence,
+      probabilities: prediction.probabilities,
+      durationSec: audio.durationSec,
+      truncated: audio.samples.length > CLIP_SAMPLES,
+      padded: audio.samples.length < CLIP_SAMPLES,
+    };
+  });
+}
+
+export function createClassifyHandler(deps: ClassifyDeps): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const started = process.hrtime.bigint();
+    let status = 200;
+    const fields: Record<string, unknown> = {};
+    try {
+      if (req.method === 'GET') {
+        const model = await deps.models.identity();
+        res.status(200).json({ status: 'ok', model, clipSeconds: CLIP_SECONDS, sampleRate: SAMPLE_RATE, maxUploadBytes: deps.maxUploadBytes });
+        return;
+      }
+      if (req.method !== 'POST') {
+        res.set('Allow', 'GET, POST');
+        throw new HttpError(405, 'method_not_allowed', `${req.method} is not supported; POST audio or features, GET for health`);
+      }
+      const type = contentTypeOf(req);
+      if (type === 'application/json') {
+        const body = Buffer.isBuffer(req.body) || typeof req.body !== 'object' || req.body === null ? parseJsonBody(await bodyBytes(req, deps.maxUploadBytes)) : req.body;
+        const result = await deps.models.use((c) => {
+          fields.model = c.identity;
+          return classifyFeatureJson(c, body);
+        });
+        fields.input = 'features';
+        res.status(200).json(result);
+        return;
+      }
+      let files: UploadedFile[];
+      if (type === 'multipart/form-data') {
+        files = await multipartFiles(req, await bodyBytes(req, deps.maxUploadBytes), deps.maxUploadBytes);
+        if (files.length === 0) throw new HttpError(400, 'no_files', 'the multipart request contains no file');
+      } else if (WAV_CONTENT_TYPES.includes(type)) {
+        files = [{ file: String(req.headers['x-file-name'] ?? 'upload.wav'), bytes: new Uint8Array(await bodyBytes(req, deps.maxUploadBytes)) }];
+      } else {
+        throw new HttpError(415, 'unsupported_media_type', `content type '${type || '(none)'}' is not supported; send ${WAV_CONTENT_TYPES.join(', ')}, multipart/form-data or application/json`);
+      }
+      fields.files = files.length;
+      const body = await deps.models.use(async (c) => {
+        fields.model = c.identity;
+        return { results: await classifyWavFiles(c, files, deps.maxUploadBytes), model: { ...c.identity } };
+      });
+      res.status(200).json(body);
+    } catch (err) {
+      const http = toHttpError(err);
+      status = http.status;
+      if (status >= 500) log('ERROR', 'classify failed', errorFields(err));
+      fields.error = http.code;
+      res.status(http.status).json(errorBody(http));
+    } finally {
+      const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+      status = res.statusCode || status;
+      log(status >= 500 ? 'ERROR' : status >= 400 ? 'WARNING' : 'INFO', 'classify', {
+        httpRequest: {
+          requestMethod: req.method,
+          requestUrl: req.originalUrl ?? req.url,
+          status,
+          requestSize: String(req.headers['content-length'] ?? ''),
+          userAgent: req.headers['user-agent'],
+          latency: `${(latencyMs / 1000).toFixed(6)}s`,
+        },
+        latencyMs: Math.round(latencyMs * 100) / 100,
+        ...fields,
+      });
+    }
+  };
+}
+
+function parseJsonBody(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, 'bad_json', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+}

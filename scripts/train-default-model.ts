@@ -1,0 +1,129 @@
+/**
+ * Trains the bundled default model (models/default/) on a dataset made by `buzzfinder dataset`
+ * (synth + soundfont sources), with a fixed seed, and records its metrics in its metadata:
+ *   npx buzzfinder dataset --out /tmp/ds --size 4500 --seed 11
+ *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--out models/default] [--budget-min 20]
+ * The real clips in ../shared/reference/real-clips are evaluated (reported), never trained or tuned on.
+ */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../adapters/config';
+import { LocalFolderStore } from '../adapters/storage/local';
+import { initTf, tfBackendName } from '../adapters/tf-backend';
+import { evaluateRealClips } from '../cli/real-clips';
+import { loadDataset } from '../shared/dataset/read';
+import { SEED_PIPELINE, STANDARDIZED_PIPELINE } from '../shared/features/pipeline';
+import { snapshotWeights } from '../shared/model/architecture';
+import { loadModelArtifact, saveModelArtifact } from '../shared/model/artifact';
+import { TfClipClassifier } from '../shared/model/classifier';
+import { formatEvaluation } from '../shared/model/evaluate';
+import { buildSplitFeatureSets, evaluateModel, trainedModelMetadata } from '../shared/model/fit';
+import { TrainingConfig } from '../shared/model/metadata';
+import { DEFAULT_TRAINING_CONFIG, resultFromCheckpoint, trainSession } from '../shared/model/train';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      out: { type: 'string', default: path.join(REPO_ROOT, 'models', 'default') },
+      seed: { type: 'string', default: '7' },
+      epochs: { type: 'string', default: '30' },
+      lr: { type: 'string', default: '0.001' },
+      patience: { type: 'string', default: '4' },
+      'bn-momentum': { type: 'string', default: '0.9' },
+      pipeline: { type: 'string', default: 'per-clip-standardize' },
+      'budget-min': { type: 'string', default: '20' },
+      from: { type: 'string' },
+    },
+  });
+  if (!values.data) throw new Error('--data <dataset dir> is required');
+  const log = (msg: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+  const tf = await initTf();
+  const pipeline = values.pipeline === 'none' ? SEED_PIPELINE : STANDARDIZED_PIPELINE;
+  const config: TrainingConfig = {
+    ...DEFAULT_TRAINING_CONFIG,
+    seed: Number(values.seed),
+    maxEpochs: Number(values.epochs),
+    learningRate: Number(values.lr),
+    patience: Number(values.patience),
+    bnMomentum: Number(values['bn-momentum']),
+  };
+  log(`backend ${tfBackendName()}; pipeline ${pipeline.normalization}; config ${JSON.stringify(config)}`);
+  let initialWeights: Float32Array[] | undefined;
+  let parentVersion: string | null = null;
+  if (values.from) {
+    // Continue a previous run of this script (a new Adam state; same pipeline).
+    const prev = await loadModelArtifact(new LocalFolderStore(path.resolve(values.from)), '');
+    initialWeights = snapshotWeights(prev.model);
+    parentVersion = `${prev.metadata.name}@${prev.metadata.version}`;
+    config.from = parentVersion;
+    prev.model.dispose();
+    log(`continuing from ${parentVersion}`);
+  }
+  const { manifest, clips } = await loadDataset(new LocalFolderStore(path.resolve(values.data)), '');
+  log(`dataset ${manifest.id.slice(0, 12)}: ${clips.length} clips`);
+  const sets = buildSplitFeatureSets({ pipeline, clips, onProgress: (s, d, t) => d === t && log(`features ${s}: ${t}`) });
+  const started = Date.now();
+  const session = await trainSession({
+    train: sets.train,
+    validation: sets.validation,
+    config,
+    initialWeights,
+    timeBudgetMs: Number(values['budget-min']) * 60_000,
+    progressEveryBatches: 20,
+    onProgress: (p) =>
+      log(
+        `epoch ${p.epoch}/${p.maxEpochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${p.acc.toFixed(3)}` +
+          (p.epochDone ? ` val_loss ${p.valLoss!.toFixed(4)} val_acc ${p.valAcc!.toFixed(3)}` : '') +
+          ` eta ${Math.round(p.etaSec)}s`,
+      ),
+  });
+  const trained = session.result ?? resultFromCheckpoint(session.checkpoint);
+  if (!session.done) log(`time budget reached after ${trained.epochsRun} epochs; keeping the best epoch (${trained.bestEpoch})`);
+  log(`trained in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const test = evaluateModel(trained.model, sets.test);
+  const validation = evaluateModel(trained.model, sets.validation);
+  const metadata = trainedModelMetadata({
+    name: 'buzzfinder',
+    version: values.from ? 'default-2' : 'default-1',
+    parentVersion,
+    pipeline,
+    config,
+    trained,
+    manifest,
+    sets,
+    metrics: { test, validation },
+    backend: tfBackendName(),
+    notes: { dataset: { seed: manifest.seed, size: clips.length, command: 'buzzfinder dataset --size 4500 --seed 11 --sources synth,soundfont' } },
+  });
+  const classifier = new TfClipClassifier(trained.model, metadata);
+  const real = await evaluateRealClips(classifier);
+  if (real) {
+    metadata.metrics = { ...metadata.metrics, realClips: real.report };
+    metadata.notes = { ...metadata.notes, realClips: real.clips };
+  }
+  await saveModelArtifact(new LocalFolderStore(path.resolve(values.out)), '', trained.model, metadata);
+  process.stderr.write(formatEvaluation(test, 'test split') + '\n');
+  for (const [source, s] of Object.entries(test.bySource ?? {})) process.stderr.write(formatEvaluation(s, `test ${source}`) + '\n');
+  if (real) {
+    process.stderr.write(formatEvaluation(real.report, 'real clips (evaluation only)') + '\n');
+    for (const c of real.clips) process.stderr.write(`  ${c.correct ? 'ok ' : 'MISS'} ${c.file}: ${c.predicted} (${c.confidence.toFixed(3)})\n`);
+  }
+  process.stdout.write(
+    JSON.stringify({
+      out: values.out,
+      epochsRun: trained.epochsRun,
+      bestEpoch: trained.bestEpoch,
+      testAccuracy: test.accuracy,
+      bySource: Object.fromEntries(Object.entries(test.bySource ?? {}).map(([k, v]) => [k, v.accuracy])),
+      realClips: real?.clips.map((c) => `${c.file}:${c.predicted}`),
+      numTensors: tf.memory().numTensors,
+    }) + '\n',
+  );
+  classifier.dispose();
+}
+
+main().catch((err) => {
+  process.stderr.write(`train-default-model: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

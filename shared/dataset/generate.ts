@@ -1,0 +1,289 @@
+/**
+ * Planning and rendering of a generated dataset (pure; the CLI does the file and process work).
+ *
+ * Class balance: size/3 clips per class. The soundfont source (recorded guitars, no fret buzz) supplies a share
+ * of the clean and muted clips; the synthesiser supplies the rest, including every buzzy clip.
+ * Groups: a synthetic instrument (guitar + pickup/mic + room + noise floor) of 10-30 clips of mixed classes;
+ * a soundfont clean program; the muted program per register (it is the only recorded muted source, and its
+ * samples differ per register, so it can still reach every split).
+ */
+import { CLASSES, PRE_ONSET_SECONDS, SAMPLE_RATE, ToneClass } from '../constants';
+import { Rng } from '../rng';
+import { AppliedAugmentation, augmentClip } from '../synth/augment';
+import { InstrumentParams, sampleInstrument } from '../synth/instrument';
+import { dbToGain, peakAbs } from '../synth/filters';
+import { addNoiseFloor, MAX_MIDI, MIN_MIDI, NoteParams, sampleNoteParams, synthesizeNote } from '../synth/note';
+import { sha256Hex } from './hash';
+import { assignSplits, summarizeGroups } from './splits';
+import { ClipSource, Manifest, MANIFEST_VERSION, ManifestClip, ManifestGroup, Split } from './types';
+
+export type GeneratedSource = Extract<ClipSource, 'synth' | 'soundfont'>;
+export const GENERATED_SOURCES: readonly GeneratedSource[] = ['synth', 'soundfont'];
+
+/** GM programs, 0-based: 24 nylon, 25 steel, 26 jazz, 27 clean electric (clean); 28 muted electric (muted). */
+export const SOUNDFONT_CLEAN_PROGRAMS = [24, 25, 26, 27] as const;
+export const SOUNDFONT_MUTED_PROGRAM = 28;
+/** FluidR3's muted guitar has no samples above MIDI 84 (measured: silent from 85). */
+export const SOUNDFONT_MUTED_MAX_MIDI = 84;
+export const SOUNDFONT_REGISTERS = [
+  { name: 'low', min: 40, max: 55 },
+  { name: 'mid', min: 56, max: 69 },
+  { name: 'high', min: 70, max: 84 },
+] as const;
+
+export interface DatasetOptions {
+  size: number;
+  seed: number;
+  sources: readonly GeneratedSource[];
+  /** Fraction of the clean and of the muted clips taken from the soundfont when it is a source (default 0.25). */
+  soundfontShare?: number;
+  /** Apply augmentation (default true). */
+  augment?: boolean;
+  /** Synth clips per instrument group (default 10..30). */
+  groupSize?: { min: number; max: number };
+}
+
+export interface SoundfontNote {
+  program: number;
+  midi: number;
+  /** MIDI velocity 1..127. */
+  velocity: number;
+}
+
+export interface PlannedClip {
+  index: number;
+  /** Path relative to the dataset root. */
+  file: string;
+  label: ToneClass;
+  source: GeneratedSource;
+  group: string;
+  midi: number;
+  /** Synth clips: the full note parameters (instrument included). */
+  note?: NoteParams;
+  /** Soundfont clips: what to render. */
+  soundfont?: SoundfontNote;
+  /** Seed of this clip's augmentation, or null when augmentation is off. */
+  augmentSeed: number | null;
+}
+
+export interface DatasetPlan {
+  options: Required<Omit<DatasetOptions, 'groupSize'>> & { groupSize: { min: number; max: number } };
+  clips: PlannedClip[];
+  groups: Record<string, ManifestGroup>;
+}
+
+/** A child seed for item `index` of stream `stream`: independent of how many draws other items made. */
+export function childSeed(seed: number, stream: number, index: number): number {
+  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const STREAM = { labels: 1, instrument: 2, note: 3, augment: 4, soundfont: 5 } as const;
+
+function perClassCounts(size: number): Record<ToneClass, number> {
+  const base = Math.floor(size / 3);
+  const out = {} as Record<ToneClass, number>;
+  CLASSES.forEach((c, i) => (out[c] = base + (i < size % 3 ? 1 : 0)));
+  return out;
+}
+
+export function soundfontGroupOf(program: number, midi: number): string {
+  if (program !== SOUNDFONT_MUTED_PROGRAM) return `soundfont-p${program}`;
+  const reg = SOUNDFONT_REGISTERS.find((r) => midi >= r.min && midi <= r.max) ?? SOUNDFONT_REGISTERS[1];
+  return `soundfont-p${program}-${reg.name}`;
+}
+
+/** Decides every clip (class, source, group, parameters, seeds) without rendering anything. */
+export function planDataset(options: DatasetOptions): DatasetPlan {
+  const { size, seed } = options;
+  if (!Number.isInteger(size) || size < 3) throw new TypeError(`planDataset: size must be an integer >= 3, got ${size}`);
+  if (!Number.isInteger(seed)) throw new TypeError(`planDataset: seed must be an integer, got ${seed}`);
+  const sources = [...new Set(options.sources)].sort() as GeneratedSource[];
+  if (sources.length === 0 || sources.some((s) => !GENERATED_SOURCES.includes(s))) {
+    throw new TypeError(`planDataset: sources must be a non-empty subset of ${GENERATED_SOURCES.join(', ')}`);
+  }
+  if (!sources.includes('synth')) throw new TypeError('planDataset: the synth source is required (it supplies the buzzy class)');
+  const share = options.soundfontShare ?? 0.25;
+  if (!(share >= 0 && share <= 0.9)) throw new TypeError(`planDataset: soundfontShare must be in [0, 0.9], got ${share}`);
+  const augment = options.augment ?? true;
+  const groupSize = options.groupSize ?? { min: 10, max: 30 };
+  if (!(groupSize.min >= 1 && groupSize.max >= groupSize.min)) throw new TypeError('planDataset: bad groupSize');
+
+  const counts = perClassCounts(size);
+  const sf: Record<ToneClass, number> = { buzzy: 0, clean: 0, muted: 0 };
+  if (sources.includes('soundfont')) {
+    sf.clean = Math.round(counts.clean * share);
+    sf.muted = Math.round(counts.muted * share);
+  }
+  const clips: PlannedClip[] = [];
+  const groups: Record<string, ManifestGroup> = {};
+
+  // Synth: a shuffled list of labels cut into instrument groups.
+  const labelRng = new Rng(childSeed(seed, STREAM.labels, 0));
+  const synthLabels: ToneClass[] = [];
+  for (const c of CLASSES) for (let i = 0; i < counts[c] - sf[c]; i++) synthLabels.push(c);
+  labelRng.shuffle(synthLabels);
+  let g = 0;
+  for (let pos = 0; pos < synthLabels.length; g++) {
+    const remaining = synthLabels.length - pos;
+    let n = labelRng.int(groupSize.min, groupSize.max);
+    if (remaining - n < groupSize.min) n = remaining; // no runt group at the end
+    const group = `synth-g${String(g).padStart(4, '0')}`;
+    const instrument: InstrumentParams = sampleInstrument(new Rng(childSeed(seed, STREAM.instrument, g)));
+    groups[group] = { source: 'synth', split: 'train', params: { instrument } };
+    for (let k = 0; k < n; k++, pos++) {
+      const index = clips.length;
+      const label = synthLabels[pos];
+      const note = sampleNoteParams({ label, rng: new Rng(childSeed(seed, STREAM.note, index)), instrument });
+      clips.push({
+        index,
+        file: `${label}/synth-${String(index).padStart(6, '0')}.wav`,
+        label,
+        source: 'synth',
+        group,
+        midi: note.midi,
+        note,
+        augmentSeed: augment ? childSeed(seed, STREAM.augment, index) : null,
+      });
+    }
+  }
+
+  // Soundfont: clean programs round-robin, the muted program; varied pitch and velocity.
+  const sfRng = new Rng(childSeed(seed, STREAM.soundfont, 0));
+  for (const label of ['clean', 'muted'] as const) {
+    for (let k = 0; k < sf[label]; k++) {
+      const program = label === 'clean' ? SOUNDFONT_CLEAN_PROGRAMS[k % SOUNDFONT_CLEAN_PROGRAMS.length] : SOUNDFONT_MUTED_PROGRAM;
+      const top = label === 'muted' ? SOUNDFONT_MUTED_MAX_MIDI : MAX_MIDI;
+      const midi = sfRng.chance(0.8) ? sfRng.int(MIN_MIDI, 76) : sfRng.int(77, top);
+      const velocity = sfRng.int(20, 127);
+      const group = soundfontGroupOf(program, midi);
+      groups[group] ??= {
+        source: 'soundfont',
+        split: 'train',
+        params: { program, ...(program === SOUNDFONT_MUTED_PROGRAM ? { register: group.split('-').pop() } : {}) },
+      };
+      const index = clips.length;
+      clips.push({
+        index,
+        file: `${label}/soundfont-${String(index).padStart(6, '0')}.wav`,
+        label,
+        source: 'soundfont',
+        group,
+        midi,
+        soundfont: { program, midi, velocity },
+        augmentSeed: augment ? childSeed(seed, STREAM.augment, index) : null,
+      });
+    }
+  }
+
+  const splits = assignSplits(summarizeGroups(clips), { seed });
+  for (const [name, split] of splits) groups[name].split = split;
+  return { options: { size, seed, sources, soundfontShare: share, augment, groupSize }, clips, groups };
+}
+
+/** Renders a planned synth clip (2 s, onset at 0.1 s), before augmentation. */
+export function renderSynthClip(clip: PlannedClip): Float32Array {
+  if (!clip.note) throw new TypeError(`renderSynthClip: clip ${clip.index} is not a synth clip`);
+  return synthesizeNote(clip.note);
+}
+
+/**
+ * Brings a rendered soundfont clip to the synth clips' conditions, so the source is not a shortcut to the label:
+ * a peak level drawn like the synth's (from the velocity, -31..-1 dBFS) and a recording noise floor
+ * (the render is digitally silent before the onset). Returns the settings for the manifest.
+ */
+export function prepareSoundfontClip(clip: PlannedClip, samples: Float32Array): { samples: Float32Array; applied: AppliedAugmentation } {
+  if (!clip.soundfont) throw new TypeError(`prepareSoundfontClip: clip ${clip.index} is not a soundfont clip`);
+  const rng = new Rng(childSeed(clip.index, STREAM.soundfont, clip.soundfont.velocity));
+  const x = samples.slice();
+  const peak = peakAbs(x);
+  const levelDb = Math.min(-1, -30 + 28 * (clip.soundfont.velocity / 127) + rng.uniform(-8, 3));
+  const g = peak > 0 ? dbToGain(levelDb) / peak : 1;
+  for (let i = 0; i < x.length; i++) x[i] *= g;
+  const noiseFloorDb = rng.uniform(-88, -58);
+  addNoiseFloor(x, noiseFloorDb, rng);
+  return { samples: x, applied: { name: 'recording-level', levelDb, noiseFloorDb } };
+}
+
+/** Applies the clip's augmentation (if any) to its rendered samples. */
+export function augmentPlannedClip(clip: PlannedClip, samples: Float32Array): { samples: Float32Array; applied: AppliedAugmentation[] } {
+  if (clip.augmentSeed === null) return { samples, applied: [] };
+  return augmentClip(samples, { rng: new Rng(clip.augmentSeed), sampleRate: SAMPLE_RATE, onsetSample: Math.round(PRE_ONSET_SECONDS * SAMPLE_RATE) });
+}
+
+/** The manifest entry of a planned clip (the instrument lives in the group, not in every clip). */
+export function manifestClipOf(clip: PlannedClip, split: Split, applied: AppliedAugmentation[]): ManifestClip {
+  let params: Record<string, unknown> | undefined;
+  if (clip.note) {
+    const { instrument: _instrument, ...rest } = clip.note;
+    params = { generator: 'waveguide', ...rest };
+  } else if (clip.soundfont) {
+    params = { generator: 'fluidsynth', soundfont: 'FluidR3_GM', ...clip.soundfont };
+  }
+  return { file: clip.file, label: clip.label, source: clip.source, group: clip.group, split, midi: clip.midi, params, augmentations: applied };
+}
+
+/**
+ * Content id of a dataset: SHA-256 over each clip's file, label, source, group, split and WAV bytes' hash,
+ * in file order. Independent of creation time and of JSON formatting.
+ */
+export function datasetId(clips: readonly ManifestClip[], wavHashes: ReadonlyMap<string, string>): string {
+  const lines = [...clips]
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+    .map((c) => {
+      const h = wavHashes.get(c.file);
+      if (!h) throw new TypeError(`datasetId: no content hash for ${c.file}`);
+      return [c.file, c.label, c.source, c.group, c.split, h].join('\t');
+    });
+  return `sha256:${sha256Hex(lines.join('\n'))}`;
+}
+
+export function buildManifest(options: {
+  clips: ManifestClip[];
+  wavHashes: ReadonlyMap<string, string>;
+  sources: readonly ClipSource[];
+  created: string;
+  seed?: number;
+  groups?: Record<string, ManifestGroup>;
+}): Manifest {
+  const clips = [...options.clips].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return {
+    format: 'buzzfinder-dataset',
+    version: MANIFEST_VERSION,
+    id: datasetId(clips, options.wavHashes),
+    created: options.created,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    sources: [...new Set(options.sources)].sort() as ClipSource[],
+    clips,
+    ...(options.groups ? { groups: options.groups } : {}),
+  };
+}
+
+/** Counts per class x source x split, for reports and docs. */
+export function datasetStats(clips: readonly ManifestClip[]): {
+  total: number;
+  byClass: Record<string, number>;
+  bySource: Record<string, number>;
+  bySplit: Record<string, Record<string, number>>;
+  groups: Record<string, Record<string, number>>;
+} {
+  const byClass: Record<string, number> = {}, bySource: Record<string, number> = {};
+  const bySplit: Record<string, Record<string, number>> = {};
+  const groupSets: Record<string, Record<string, Set<string>>> = {};
+  for (const c of clips) {
+    byClass[c.label] = (byClass[c.label] ?? 0) + 1;
+    bySource[c.source] = (bySource[c.source] ?? 0) + 1;
+    bySplit[c.split] ??= {};
+    bySplit[c.split][c.label] = (bySplit[c.split][c.label] ?? 0) + 1;
+    groupSets[c.split] ??= {};
+    (groupSets[c.split][c.source] ??= new Set()).add(c.group);
+  }
+  const groups: Record<string, Record<string, number>> = {};
+  for (const [split, bySrc] of Object.entries(groupSets)) {
+    groups[split] = {};
+    for (const [src, set] of Object.entries(bySrc)) groups[split][src] = set.size;
+  }
+  return { total: clips.length, byClass, bySource, bySplit, groups };
+}

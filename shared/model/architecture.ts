@@ -1,0 +1,80 @@
+/**
+ * The seed project's CNN, layer for layer (checked against the Keras config in model_5to1_aug.h5):
+ * Conv2D 64 3x3 valid relu (L2 1e-3) -> BatchNorm -> MaxPool 3x3/2 same
+ * Conv2D 32 3x3 valid relu (L2 1e-3) -> BatchNorm -> MaxPool 3x3/2 same
+ * Conv2D 32 2x2 valid relu (L2 1e-3) -> BatchNorm -> MaxPool 2x2/2 same
+ * Flatten -> Dense 64 relu -> Dropout 0.3 -> Dense 3 softmax (CLASSES order).
+ * Input [87, 39, 1]. 105,923 parameters.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CLASSES, FEATURE_COEFFS, FEATURE_FRAMES } from '../constants';
+
+export const SEED_CNN = 'seed-cnn';
+export const INPUT_SHAPE: [number, number, number] = [FEATURE_FRAMES, FEATURE_COEFFS, 1];
+/** Keras L2(0.001) on the three conv kernels: loss += 0.001 * sum(w^2). */
+export const CONV_L2 = 0.001;
+export const DROPOUT_RATE = 0.3;
+/** Keras BatchNormalization defaults used by the seed. */
+export const BN_MOMENTUM = 0.99;
+export const BN_EPSILON = 0.001;
+
+/**
+ * Builds the (uncompiled) seed CNN with every initializer seeded from `seed`. `bnMomentum` only affects how fast
+ * the BatchNorm moving statistics follow training (0.99 = Keras default = the seed; stored in model.json).
+ */
+export function buildSeedCnn({ seed, bnMomentum = BN_MOMENTUM }: { seed: number; bnMomentum?: number }): tf.Sequential {
+  if (!Number.isInteger(seed)) throw new TypeError(`buildSeedCnn: seed must be an integer, got ${seed}`);
+  let next = 0;
+  const glorot = () => tf.initializers.glorotUniform({ seed: seed * 97 + ++next });
+  const conv = (filters: number, size: number, first = false) =>
+    tf.layers.conv2d({
+      ...(first ? { inputShape: INPUT_SHAPE } : {}),
+      filters,
+      kernelSize: size,
+      strides: 1,
+      padding: 'valid',
+      activation: 'relu',
+      kernelInitializer: glorot(),
+      biasInitializer: 'zeros',
+      kernelRegularizer: tf.regularizers.l2({ l2: CONV_L2 }),
+    });
+  const bn = () => tf.layers.batchNormalization({ axis: 3, momentum: bnMomentum, epsilon: BN_EPSILON });
+  const pool = (size: number) => tf.layers.maxPooling2d({ poolSize: size, strides: 2, padding: 'same' });
+  const model = tf.sequential();
+  model.add(conv(64, 3, true));
+  model.add(bn());
+  model.add(pool(3));
+  model.add(conv(32, 3));
+  model.add(bn());
+  model.add(pool(3));
+  model.add(conv(32, 2));
+  model.add(bn());
+  model.add(pool(2));
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: glorot() }));
+  // The seed is not given to the layer: tfjs would reuse one mask for every batch. Training applies its
+  // own seeded dropout (train.ts); at inference Dropout is the identity either way.
+  model.add(tf.layers.dropout({ rate: DROPOUT_RATE }));
+  model.add(tf.layers.dense({ units: CLASSES.length, activation: 'softmax', kernelInitializer: glorot() }));
+  return model;
+}
+
+/** Every weight (trainable and BatchNorm moving statistics) as plain arrays, in model order. */
+export function snapshotWeights(model: tf.LayersModel): Float32Array[] {
+  return model.getWeights().map((w) => w.dataSync().slice() as Float32Array);
+}
+
+export function restoreWeights(model: tf.LayersModel, weights: Float32Array[]): void {
+  const current = model.getWeights();
+  if (current.length !== weights.length) throw new TypeError(`restoreWeights: model has ${current.length} weights, got ${weights.length}`);
+  const tensors = current.map((w, i) => {
+    if (w.size !== weights[i].length) throw new TypeError(`restoreWeights: weight ${i} has ${w.size} values, got ${weights[i].length}`);
+    return tf.tensor(weights[i], w.shape, 'float32');
+  });
+  model.setWeights(tensors);
+  tf.dispose(tensors);
+}
+
+export function countParameters(model: tf.LayersModel): number {
+  return model.countParams();
+}

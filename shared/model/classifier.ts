@@ -1,0 +1,73 @@
+/**
+ * The tfjs implementation of ClipClassifier: features with the pipeline the model was trained with
+ * (from its metadata), then the network, in batches, inside tf.tidy.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ClassProbabilities, ClipClassifier, ModelIdentity, probabilitiesFromVector } from '../classifier';
+import { CLASSES, FEATURE_COEFFS, FEATURE_FRAMES } from '../constants';
+import { assertSupportedPipeline, extractFeatureBatch, FeaturePipeline } from '../features/pipeline';
+import { ObjectStore } from '../storage/types';
+import { loadModelArtifact } from './artifact';
+import { ModelMetadata } from './metadata';
+
+const FEATURE_SIZE = FEATURE_FRAMES * FEATURE_COEFFS;
+/** Inference batch: bounds peak memory for long takes while keeping the wasm matmuls efficient. */
+export const PREDICT_BATCH = 64;
+
+/** Runs the network on N feature matrices (N x 87 x 39, frame-major); returns N x 3 probabilities, row-major. */
+export function predictFeatures(model: tf.LayersModel, values: Float32Array, n: number, batchSize = PREDICT_BATCH): Float32Array {
+  if (!Number.isInteger(n) || n < 0) throw new TypeError(`predictFeatures: n must be a non-negative integer, got ${n}`);
+  if (values.length !== n * FEATURE_SIZE) throw new TypeError(`predictFeatures: expected ${n} x ${FEATURE_SIZE} values, got ${values.length}`);
+  const out = new Float32Array(n * CLASSES.length);
+  for (let start = 0; start < n; start += batchSize) {
+    const count = Math.min(batchSize, n - start);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor4d(values.subarray(start * FEATURE_SIZE, (start + count) * FEATURE_SIZE), [count, FEATURE_FRAMES, FEATURE_COEFFS, 1]);
+      return model.predict(x) as tf.Tensor;
+    });
+    out.set(probs.dataSync(), start * CLASSES.length);
+    probs.dispose();
+  }
+  return out;
+}
+
+export class TfClipClassifier implements ClipClassifier {
+  readonly identity: ModelIdentity;
+  readonly pipeline: FeaturePipeline;
+
+  constructor(
+    readonly model: tf.LayersModel,
+    readonly metadata: ModelMetadata,
+  ) {
+    this.identity = { name: metadata.name, version: metadata.version };
+    this.pipeline = assertSupportedPipeline(metadata.featurePipeline);
+  }
+
+  async classifyClips(clips: Float32Array[]): Promise<ClassProbabilities[]> {
+    if (!Array.isArray(clips)) throw new TypeError('classifyClips: clips must be an array of Float32Array');
+    if (clips.length === 0) return [];
+    return this.classifyFeatures(extractFeatureBatch(this.pipeline, clips), clips.length);
+  }
+
+  /** For inputs already computed with `this.pipeline` (N x 87 x 39, frame-major). */
+  classifyFeatures(values: Float32Array, n: number): ClassProbabilities[] {
+    const probs = predictFeatures(this.model, values, n);
+    const k = CLASSES.length;
+    return Array.from({ length: n }, (_, i) => probabilitiesFromVector(probs.subarray(i * k, (i + 1) * k)));
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** Loads the artifact at `prefix` (a registry version or a model folder). Call initTf() first. */
+export async function loadClassifier(store: ObjectStore, prefix: string): Promise<TfClipClassifier> {
+  const { model, metadata } = await loadModelArtifact(store, prefix);
+  try {
+    return new TfClipClassifier(model, metadata);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * metadata.json of a model artifact: what the model is, how its input is computed, how it was trained and
+ * how well it does. Classification always uses `featurePipeline` from here, never a global default.
+ */
+import { CLASSES } from '../constants';
+import type { FeaturePipeline } from '../features/pipeline';
+import { ModelFormatError } from './io';
+import type { EvaluationReport } from './evaluate';
+import type { EpochStats } from './history';
+
+export const MODEL_METADATA_FORMAT = 'buzzfinder-model';
+export const MODEL_METADATA_VERSION = 1;
+export const METADATA_JSON = 'metadata.json';
+export const LEARNING_CURVE_SVG = 'learning-curve.svg';
+
+export interface TrainingConfig {
+  seed: number;
+  maxEpochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Early stopping on validation loss: epochs without improvement before stopping; the best weights are kept. */
+  patience: number;
+  /**
+   * BatchNorm moving-average momentum while training (default 0.99 as in the seed). With few epochs 0.99 leaves the
+   * moving variance far from the batch statistics (0.99^steps of its initial 1 remains), so inference disagrees with
+   * training; 0.9 converges within ~50 steps.
+   */
+  bnMomentum?: number;
+  /** The model this one was fine-tuned from (its name@version or folder), if any. */
+  from?: string;
+}
+
+export interface TrainingSummary {
+  config: TrainingConfig;
+  epochsRun: number;
+  bestEpoch: number;
+  bestValLoss: number;
+  stoppedEarly: boolean;
+  durationSec: number;
+  backend: string;
+  dataset: { id: string; sources: string[]; counts: Record<string, number> };
+}
+
+export interface PromotionRecord {
+  decision: 'promoted' | 'rejected' | 'manual' | 'rollback';
+  at: string;
+  reason: string;
+  /** Gate-set accuracy of this model and of the model it was compared with. */
+  candidateAccuracy?: number;
+  currentAccuracy?: number;
+  currentVersion?: string | null;
+}
+
+export interface ModelMetadata {
+  format: typeof MODEL_METADATA_FORMAT;
+  formatVersion: typeof MODEL_METADATA_VERSION;
+  name: string;
+  /** 'v0001'-style inside a registry; free text (e.g. 'default-1') elsewhere. */
+  version: string;
+  created: string;
+  classes: string[];
+  architecture: string;
+  inputShape: number[];
+  featurePipeline: FeaturePipeline;
+  /** 'trained' by buzzfinder, or 'keras-import' of the original project's .h5. */
+  origin: 'trained' | 'keras-import';
+  parentVersion: string | null;
+  training?: TrainingSummary;
+  history?: EpochStats[];
+  metrics?: Record<string, EvaluationReport | undefined>;
+  promotion?: PromotionRecord;
+  /** Free-form provenance (import source file, notes). */
+  notes?: Record<string, unknown>;
+}
+
+/** Checks the fields every consumer relies on; throws ModelFormatError (code 'bad_model'). */
+export function assertModelMetadata(value: unknown): ModelMetadata {
+  const m = value as Partial<ModelMetadata> | null;
+  if (!m || typeof m !== 'object') throw new ModelFormatError('metadata.json is not an object');
+  if (m.format !== MODEL_METADATA_FORMAT) throw new ModelFormatError(`metadata.json format is '${String(m.format)}', expected '${MODEL_METADATA_FORMAT}'`);
+  if (m.formatVersion !== MODEL_METADATA_VERSION) throw new ModelFormatError(`unsupported metadata formatVersion ${String(m.formatVersion)}`);
+  if (typeof m.name !== 'string' || typeof m.version !== 'string') throw new ModelFormatError('metadata.json needs name and version strings');
+  if (!Array.isArray(m.classes) || m.classes.join(',') !== CLASSES.join(',')) {
+    throw new ModelFormatError(`model classes ${JSON.stringify(m.classes)} differ from ${JSON.stringify(CLASSES)}`);
+  }
+  if (!m.featurePipeline || typeof m.featurePipeline !== 'object') throw new ModelFormatError('metadata.json lacks featurePipeline');
+  return m as ModelMetadata;
+}

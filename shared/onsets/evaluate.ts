@@ -1,0 +1,69 @@
+/**
+ * Onset evaluation, MIREX convention: a detection matches a true onset when within ±tolerance;
+ * each true onset and each detection is used at most once (greedy by time distance, closest pairs first).
+ */
+export interface OnsetScores {
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Matched pairs. */
+  truePositives: number;
+  falsePositives: number;
+  falseNegatives: number;
+  /** Mean |detected - truth| over matched pairs, seconds (0 when nothing matched). */
+  meanAbsErrorSec: number;
+  /** Mean (detected - truth) over matched pairs: positive = detections late. */
+  meanErrorSec: number;
+  toleranceSec: number;
+}
+
+function assertTimes(name: string, times: readonly number[]): void {
+  if (!Array.isArray(times)) throw new TypeError(`onsetScores: ${name} must be an array of seconds`);
+  for (const t of times) if (typeof t !== 'number' || !Number.isFinite(t)) throw new TypeError(`onsetScores: ${name} contains a non-finite value ${t}`);
+}
+
+export function onsetScores(detected: readonly number[], truth: readonly number[], toleranceSec = 0.05): OnsetScores {
+  assertTimes('detected', detected);
+  assertTimes('truth', truth);
+  if (!(toleranceSec > 0)) throw new TypeError(`onsetScores: toleranceSec must be > 0, got ${toleranceSec}`);
+  const d = [...detected].sort((a, b) => a - b);
+  const g = [...truth].sort((a, b) => a - b);
+  // Candidate pairs within tolerance (two-pointer sweep keeps this linear-ish), then greedy closest-first.
+  const pairs: { i: number; j: number; dist: number }[] = [];
+  let lo = 0;
+  for (let i = 0; i < d.length; i++) {
+    while (lo < g.length && g[lo] < d[i] - toleranceSec) lo++;
+    for (let j = lo; j < g.length && g[j] <= d[i] + toleranceSec; j++) pairs.push({ i, j, dist: Math.abs(d[i] - g[j]) });
+  }
+  pairs.sort((a, b) => a.dist - b.dist || a.i - b.i || a.j - b.j);
+  const usedD = new Uint8Array(d.length);
+  const usedG = new Uint8Array(g.length);
+  let tp = 0;
+  let absSum = 0;
+  let signedSum = 0;
+  for (const p of pairs) {
+    if (usedD[p.i] || usedG[p.j]) continue;
+    usedD[p.i] = 1;
+    usedG[p.j] = 1;
+    tp++;
+    absSum += p.dist;
+    signedSum += d[p.i] - g[p.j];
+  }
+  const fp = d.length - tp;
+  const fn = g.length - tp;
+  // Conventions for empty sets: nothing to find and nothing found is perfect.
+  const precision = d.length === 0 ? (g.length === 0 ? 1 : 0) : tp / d.length;
+  const recall = g.length === 0 ? (d.length === 0 ? 1 : 0) : tp / g.length;
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  return {
+    precision,
+    recall,
+    f1,
+    truePositives: tp,
+    falsePositives: fp,
+    falseNegatives: fn,
+    meanAbsErrorSec: tp ? absSum / tp : 0,
+    meanErrorSec: tp ? signedSum / tp : 0,
+    toleranceSec,
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * Streaming onset detection: push consecutive mono chunks (SAMPLE_RATE), get onsets as soon as they are final.
+ * Memory is bounded (two blocks of band magnitudes ≈ 20 s, plus the detection function: ~1.2 MB per hour),
+ * so takes of any length run in constant memory. detectOnsets() is this tracker fed with one chunk.
+ *
+ * Frames are STFT frames centred at t * hop (zero padding outside the take). Band floors are computed per
+ * block (flux.ts); a short last block is merged into the previous one so every block has enough frames.
+ * Peak picking (see PickOptions): local maximum, above the local mean + delta and an absolute threshold,
+ * and at least minGap after the previous onset (the stronger of two close peaks wins).
+ */
+import { BandAnalyzer, FluxOptions, blockFloors, levelsAboveFloor, meanDbRiseSplit } from './flux';
+
+export interface PickOptions {
+  preMaxSec: number;
+  postMaxSec: number;
+  preAvgSec: number;
+  postAvgSec: number;
+  /** Required excess over the local mean, in mean dB rise per band. */
+  delta: number;
+  /** Absolute minimum, in mean dB rise per band. */
+  threshold: number;
+  /** Minimum inter-onset interval, seconds. */
+  minGapSec: number;
+  /** Frames after the peak at which the rise must still be present (≈ 58 ms). */
+  persistFrames: number;
+  /**
+   * Click rejection: a peak whose rise has fallen below this fraction of itself persistFrames later (a short
+   * event) AND whose rise is mostly above clickLowHz (no low-frequency energy) is a click, not a note
+   * (0 disables the test).
+   */
+  minPersistence: number;
+  /** Bands below this frequency (Hz) are the "low" part of a rise. */
+  clickLowHz: number;
+  /** A short peak is a click only if less than this share of its rise lies below clickLowHz (1: any short peak). */
+  clickMaxLowShare: number;
+  /** Subtracted from the frame time of the peak (the flux peaks slightly after the attack). */
+  latencySec: number;
+}
+
+export type TrackerOptions = FluxOptions & PickOptions;
+
+
+export interface TrackedOnset {
+  /** Seconds from the start of the take. */
+  timeSec: number;
+  /** Detection-function value at the onset (mean dB rise per band). */
+  strength: number;
+  frame: number;
+}
+
+function growFloat32(a: Float32Array<ArrayBuffer>, needed: number): Float32Array<ArrayBuffer> {
+  if (needed <= a.length) return a;
+  const b = new Float32Array(Math.max(needed, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+export class OnsetTracker {
+  private readonly o: TrackerOptions;
+  private readonly analyzer: BandAnalyzer;
+  private readonly bands: number;
+  // Samples not yet fully used by frames: take samples [bufStart, bufStart + bufLen).
+  private buf = new Float32Array(0);
+  private bufStart = 0;
+  private bufLen = 0;
+  private received = 0;
+  private nextFrame = 0;
+  // Up to two blocks of band magnitudes waiting for their floors; frames [pendingFirst, pendingFirst + pendingCount).
+  private pending: Float32Array;
+  private pendingFirst = 0;
+  private pendingCount = 0;
+  // Raw magnitudes of the last `history` frames already turned into flux (the reference for the next block).
+  private readonly history: number;
+  private tail: Float32Array;
+  private tailFrames = 0;
+  private work = new Float32Array(0);
+  private levels = new Float32Array(0);
+  private odf = new Float32Array(1024);
+  // Rise of each frame over the reference `persistFrames` earlier: sustain[t0 + p] tells whether an onset at t0 lasted.
+  private sustain = new Float32Array(1024);
+  // Part of each frame's rise below clickLowHz.
+  private lowRise = new Float32Array(1024);
+  private readonly lowBands: number;
+  private readonly split = new Float64Array(1);
+  private odfLen = 0;
+  private prefix = new Float64Array(1025);
+  private pickedUntil = 0;
+  private kept: number[] = [];
+  private emitted = 0;
+  private finished = false;
+  private readonly scratch: Float64Array;
+  private readonly frames: { preMax: number; postMax: number; preAvg: number; postAvg: number; minGap: number };
+
+  constructor(options: TrackerOptions) {
+    this.o = options;
+    const o = options;
+    if (!(o.sampleRate > 0)) throw new TypeError(`OnsetTracker: invalid sampleRate ${o.sampleRate}`);
+    if (!Number.isInteger(o.hopLength) || o.hopLength < 1) throw new TypeError(`OnsetTracker: invalid hopLength ${o.hopLength}`);
+    if (!Number.isInteger(o.lag) || o.lag < 1) throw new TypeError(`OnsetTracker: lag must be a positive integer, got ${o.lag}`);
+    if (!Number.isInteger(o.blockFrames) || o.blockFrames < 8 * o.lag) throw new TypeError(`OnsetTracker: blockFrames too small (${o.blockFrames})`);
+    this.analyzer = new BandAnalyzer(o);
+    this.bands = this.analyzer.bands;
+    if (!(o.clickMaxLowShare >= 0 && o.clickMaxLowShare <= 1)) throw new TypeError(`OnsetTracker: clickMaxLowShare must be in [0, 1], got ${o.clickMaxLowShare}`);
+    if (!Number.isInteger(o.persistFrames) || o.persistFrames < 1) throw new TypeError(`OnsetTracker: persistFrames must be a positive integer, got ${o.persistFrames}`);
+    let lowBands = 0;
+    while (lowBands < this.bands && this.analyzer.centreHz[lowBands] < o.clickLowHz) lowBands++;
+    this.lowBands = lowBands;
+    this.pending = new Float32Array(2 * o.blockFrames * this.bands);
+    this.history = o.lag + o.refFrames + o.persistFrames;
+    this.tail = new Float32Array(this.history * this.bands);
+    this.scratch = new Float64Array(this.bands);
+    const fps = o.sampleRate / o.hopLength;
+    const f = (sec: number) => Math.max(0, Math.round(sec * fps));
+    this.frames = { preMax: f(o.preMaxSec), postMax: f(o.postMaxSec), preAvg: f(o.preAvgSec), postAvg: f(o.postAvgSec), minGap: Math.max(1, f(o.minGapSec)) };
+  }
+
+  /** Samples pushed so far. */
+  get samplesReceived(): number {
+    return this.received;
+  }
+
+  /** Every onset earlier than this (take samples) has been returned by push()/finish(). */
+  get confirmedUntilSample(): number {
+    if (this.finished) return Infinity;
+    const frame = this.pickedUntil - this.frames.minGap;
+    return Math.max(0, Math.floor(frame * this.o.hopLength - this.o.latencySec * this.o.sampleRate));
+  }
+
+  /** The detection function so far (a view; valid until the next push). */
+  get detectionFunction(): Float32Array {
+    return this.odf.subarray(0, this.odfLen);
+  }
+
+  push(chunk: Float32Array): TrackedOnset[] {
+    if (this.finished) throw new TypeError('OnsetTracker: push() after finish()');
+    if (!(chunk instanceof Float32Array)) throw new TypeError('OnsetTracker: chunks must be Float32Array');
+    this.buf = growFloat32(this.buf, this.bufLen + chunk.length);
+    this.buf.set(chunk, this.bufLen);
+    this.bufLen += chunk.length;
+    this.received += chunk.length;
+    this.computeFrames(false);
+    return this.emit();
+  }
+
+  finish(): TrackedOnset[] {
+    if (this.finished) return [];
+    this.computeFrames(true);
+    this.finished = true;
+    if (this.pendingCount > 0) this.processPending(this.pendingCount);
+    this.pick();
+    return this.emit();
+  }
+
+  private computeFrames(final: boolean): void {
+    const { hopLength, frameSize, blockFrames } = this.o;
+    const half = frameSize / 2;
+    const total = final ? 1 + Math.floor(this.received / hopLength) : Infinity;
+    while (this.nextFrame < total) {
+      const t = this.nextFrame;
+      const frameStart = t * hopLength - half;
+      if (!final && frameStart + frameSize > this.received) break;
+      if (this.pendingCount === 2 * blockFrames) {
+        // Two blocks waiting: the first one's floors can no longer change (a short tail merges into the second).
+        this.processPending(blockFrames);
+      }
+      this.analyzer.analyze(this.buf, this.bufStart, this.bufLen, frameStart, this.pending, this.pendingCount * this.bands);
+      this.pendingCount++;
+      this.nextFrame++;
+    }
+    // Drop samples no future frame needs.
+    const keepFrom = Math.max(0, this.nextFrame * hopLength - half);
+    const drop = Math.min(this.bufLen, keepFrom - this.bufStart);
+    if (drop > 0) {
+      this.buf.copyWithin(0, drop, this.bufLen);
+      this.bufLen -= drop;
+      this.bufStart += drop;
+    }
+  }
+
+  /** Turns the first `count` pending frames into detection-function values (floors from those frames). */
+  private processPending(count: number): void {
+    const { bands, history } = this;
+    const floors = blockFloors(this.pending, count, bands, this.o);
+    // Earlier frames (tail) and this block side by side, as dB above this block's floors.
+    const h = this.tailFrames;
+    const frames = h + count;
+    if (this.work.length < frames * bands) {
+      this.work = new Float32Array(frames * bands);
+      this.levels = new Float32Array(frames * bands);
+    }
+    this.work.set(this.tail.subarray((history - h) * bands, history * bands), 0);
+    this.work.set(this.pending.subarray(0, count * bands), h * bands);
+    levelsAboveFloor(this.work, frames, floors, this.levels);
+    this.odf = growFloat32(this.odf, this.odfLen + count);
+    this.sustain = growFloat32(this.sustain, this.odfLen + count);
+    this.lowRise = growFloat32(this.lowRise, this.odfLen + count);
+    const later = { ...this.o, lag: this.o.lag + this.o.persistFrames };
+    for (let i = 0; i < count; i++) {
+      const t = this.pendingFirst + i;
+      const available = Math.min(t, h + i); // earlier frames present in `levels`
+      this.sustain[this.odfLen] = available >= later.lag ? meanDbRiseSplit(this.levels, h + i, bands, later, this.scratch, 0, null) : 0;
+      this.split[0] = 0;
+      this.odf[this.odfLen] = available >= this.o.lag ? meanDbRiseSplit(this.levels, h + i, bands, this.o, this.scratch, this.lowBands, this.split) : 0;
+      this.lowRise[this.odfLen++] = this.split[0];
+    }
+    // Keep the last `history` frames as the next block's reference, then shift the rest down.
+    const keep = Math.min(history, frames);
+    this.tail.set(this.work.subarray((frames - keep) * bands, frames * bands), (history - keep) * bands);
+    this.tailFrames = keep;
+    this.pending.copyWithin(0, count * bands, this.pendingCount * bands);
+    this.pendingCount -= count;
+    this.pendingFirst += count;
+    this.pick();
+  }
+
+  private pick(): void {
+    const { preMax, postMax, preAvg, postAvg, minGap } = this.frames;
+    const n = this.odfLen;
+    const v = this.odf;
+    if (this.prefix.length < n + 1) {
+      const p = new Float64Array(Math.max(n + 1, this.prefix.length * 2));
+      p.set(this.prefix.subarray(0, this.pickedUntil + 1));
+      this.prefix = p;
+    }
+    // Prefix sums for the moving mean (recomputed from where picking stopped; earlier ones never change).
+    const from = Math.max(0, this.pickedUntil - preAvg - 1);
+    for (let i = from; i < n; i++) this.prefix[i + 1] = this.prefix[i] + v[i];
+    const lookahead = Math.max(postMax, postAvg, this.o.minPersistence > 0 ? this.o.persistFrames + 1 : 0);
+    const limit = this.finished ? n : n - lookahead;
+    const { hopLength, frameSize, threshold, delta } = this.o;
+    for (let t = this.pickedUntil; t < limit; t++) {
+      const x = v[t];
+      if (x < threshold) continue;
+      // Frames whose window runs past the end see the take's cut-off, not a note.
+      if (this.finished && t * hopLength + frameSize / 2 > this.received) continue;
+      let isMax = true;
+      for (let k = Math.max(0, t - preMax); k <= Math.min(n - 1, t + postMax); k++) {
+        if (v[k] > x || (k < t && v[k] === x)) {
+          isMax = false;
+          break;
+        }
+      }
+      if (!isMax) continue;
+      const lo = Math.max(0, t - preAvg);
+      const hi = Math.min(n, t + postAvg + 1);
+      const mean = (this.prefix[hi] - this.prefix[lo]) / (hi - lo);
+      if (x < mean + delta) continue;
+      // A click (pick noise, handling) rises like an attack but is gone a few frames later; a note is not.
+      const p = this.o.persistFrames;
+      const persisted = t + p < n ? this.sustain[t + p] : x;
+      if (this.o.minPersistence > 0 && persisted < this.o.minPersistence * x && this.lowRise[t] < this.o.clickMaxLowShare * x) continue;
+      const last = this.kept.length > this.emitted ? this.kept[this.kept.length - 1] : undefined;
+      const lastAny = this.kept[this.kept.length - 1];
+      if (lastAny !== undefined && t - lastAny < minGap) {
+        if (last !== undefined && x > v[last]) this.kept[this.kept.length - 1] = t;
+        continue;
+      }
+      this.kept.push(t);
+    }
+    this.pickedUntil = Math.max(this.pickedUntil, limit);
+  }
+
+  private emit(): TrackedOnset[] {
+    const out: TrackedOnset[] = [];
+    const { hopLength, sampleRate, latencySec } = this.o;
+    const duration = this.received / sampleRate;
+    while (this.emitted < this.kept.length) {
+      const t = this.kept[this.emitted];
+      // A kept peak can still be replaced by a stronger one within minGap: wait until that window has been picked.
+      if (!this.finished && t + this.frames.minGap >= this.pickedUntil) break;
+      out.push({ timeSec: Math.min(duration, Math.max(0, (t * hopLength) / sampleRate - latencySec)), strength: this.odf[t], frame: t });
+      this.emitted++;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * Take → report: onsets (streaming tracker), per-note pitch, the model clip of every note (overlap policy),
+ * one batched classification pass, summary. Audio comes in consecutive chunks at SAMPLE_RATE, so memory is
+ * bounded for takes of any length: only a ring buffer of recent samples (detector latency ≈ 20 s + one clip)
+ * and the current batch of clips are held. An in-memory signal is fed through the same path.
+ */
+import { ClassProbabilities, ClipClassifier, toPrediction } from '../classifier';
+import { CLASSES, CLIP_SAMPLES, SAMPLE_RATE } from '../constants';
+import { BuzzfinderError } from '../errors';
+import { DetectOnsetsOptions, createOnsetTracker, resolveDetectOptions } from '../onsets/detect';
+import { TrackedOnset } from '../onsets/tracker';
+import { describeSegment } from '../features/descriptors';
+import { NOTE_PITCH_DEFAULTS, NotePitchEstimator } from '../pitch/note-pitch';
+import { DEFAULT_OVERLAP_POLICY, OverlapPolicy, PRE_ONSET_SAMPLES, clipWindow, cutClip, isOverlapPolicy, OVERLAP_POLICIES } from './clips';
+import { REPORT_FORMAT, REPORT_VERSION, ReportNote, TakeReport } from './schema';
+
+/** Decoded audio held in memory (shared/audio/load.ts LoadedAudio). */
+export interface InMemoryAudio {
+  sampleRate: number;
+  durationSec: number;
+  samples: Float32Array;
+}
+
+/** Streamed audio (shared/audio/stream.ts WavStream): chunks are consecutive mono samples at SAMPLE_RATE. */
+export interface StreamedAudio {
+  sampleRate: number;
+  durationSec: number;
+  chunks(): AsyncIterable<Float32Array>;
+}
+
+export interface ReportProgress {
+  /** Seconds of audio analysed so far, and the take's duration. */
+  processedSec: number;
+  totalSec: number;
+  notes: number;
+}
+
+/** Milliseconds spent per stage (filled in when passed to buildTakeReport). */
+export interface ReportTimings {
+  onsets: number;
+  pitch: number;
+  clips: number;
+  classify: number;
+  total: number;
+}
+
+export interface BuildTakeReportOptions {
+  source: string;
+  audio: InMemoryAudio | StreamedAudio;
+  classifier: ClipClassifier;
+  onProgress?: (progress: ReportProgress) => void;
+  /** What a clip holds after the next note's onset (clips.ts). */
+  overlap?: OverlapPolicy;
+  /** Clips per classifier call. */
+  batchSize?: number;
+  detector?: DetectOnsetsOptions;
+  timings?: ReportTimings;
+  /** Milliseconds clock for `timings` (default performance.now; benchmarks pass a CPU-time clock). */
+  clock?: () => number;
+}
+
+export const REPORT_BATCH_SIZE = 64;
+/** The note's own segment for level and pitch: onset to next onset, at most this long. */
+const SEGMENT_MAX_SEC = 1;
+const IN_MEMORY_CHUNK = SAMPLE_RATE * 10;
+const DESCRIPTOR_FRAME = 2048;
+const DESCRIPTOR_SKIP = Math.round(NOTE_PITCH_DEFAULTS.skipSec * SAMPLE_RATE);
+
+interface PendingNote {
+  onset: TrackedOnset;
+  sample: number;
+}
+
+interface ReadyNote {
+  note: Omit<ReportNote, 'label' | 'confidence' | 'probabilities'>;
+  clip: Float32Array;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function isStreamed(audio: unknown): audio is StreamedAudio {
+  return typeof audio === 'object' && audio !== null && typeof (audio as StreamedAudio).chunks === 'function';
+}
+
+/**
+ * Level and peak (dBFS) of a note's own segment, and spectral centroid (Hz) / flatness of the 2048 samples
+ * (93 ms) after its attack transient (meyda descriptors; one frame keeps this cheap for every note).
+ */
+function describeNote(segment: Float32Array): Pick<ReportNote, 'rmsDb' | 'peakDb' | 'centroidHz' | 'flatness'> {
+  let peak = 0;
+  let sum = 0;
+  for (let i = 0; i < segment.length; i++) {
+    const v = segment[i];
+    sum += v * v;
+    if (Math.abs(v) > peak) peak = Math.abs(v);
+  }
+  const db = (v: number) => round(Math.max(-120, 20 * Math.log10(Math.max(v, 1e-6))), 2);
+  const rmsDb = db(segment.length ? Math.sqrt(sum / segment.length) : 0);
+  const skip = Math.min(DESCRIPTOR_SKIP, Math.max(0, segment.length - DESCRIPTOR_FRAME));
+  const head = segment.subarray(skip, Math.min(segment.length, skip + DESCRIPTOR_FRAME));
+  if (head.length < DESCRIPTOR_FRAME) return { rmsDb, peakDb: db(peak), centroidHz: 0, flatness: 0 };
+  const d = describeSegment(head, { frameSize: DESCRIPTOR_FRAME, hopSize: DESCRIPTOR_FRAME });
+  return { rmsDb, peakDb: db(peak), centroidHz: round(d.spectralCentroid.mean, 1), flatness: round(d.spectralFlatness.mean, 4) };
+}
+
+export class ReportBuildError extends BuzzfinderError {}
+
+/** Builds the report of one take; see the module comment. The report passes validateTakeReport. */
+export async function buildTakeReport(options: BuildTakeReportOptions): Promise<TakeReport> {
+  const { source, audio, classifier } = options;
+  if (typeof source !== 'string' || source.length === 0) throw new TypeError('buildTakeReport: source must be a non-empty string');
+  if (!classifier || typeof classifier.classifyClips !== 'function') throw new TypeError('buildTakeReport: classifier must implement ClipClassifier');
+  if (!audio || typeof audio !== 'object') throw new TypeError('buildTakeReport: audio is required');
+  if (!(Number.isInteger(audio.sampleRate) && audio.sampleRate > 0)) throw new TypeError(`buildTakeReport: audio.sampleRate must be a positive integer, got ${audio.sampleRate}`);
+  const overlap = options.overlap ?? DEFAULT_OVERLAP_POLICY;
+  if (!isOverlapPolicy(overlap)) throw new TypeError(`buildTakeReport: overlap must be one of ${OVERLAP_POLICIES.join(', ')}`);
+  const batchSize = options.batchSize ?? REPORT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError(`buildTakeReport: batchSize must be a positive integer, got ${batchSize}`);
+  const timings: ReportTimings = options.timings ?? { onsets: 0, pitch: 0, clips: 0, classify: 0, total: 0 };
+  const now = options.clock ?? (() => performance.now());
+  const started = now();
+
+  const detectorOptions = resolveDetectOptions(options.detector);
+  const tracker = createOnsetTracker(options.detector);
+  const pitcher = new NotePitchEstimator();
+  // Pitch compares the note with what rang just before it: keep that much history before each onset.
+  const lookBack = Math.max(PRE_ONSET_SAMPLES, Math.ceil(NOTE_PITCH_DEFAULTS.maxSec * SAMPLE_RATE) + 1);
+  const segmentSpan = Math.round(SEGMENT_MAX_SEC * SAMPLE_RATE);
+
+  // Ring buffer: take samples [bufStart, bufStart + bufLen).
+  let buf = new Float32Array(SAMPLE_RATE * 30);
+  let bufStart = 0;
+  let bufLen = 0;
+  let received = 0;
+  let finished = false;
+  const pending: PendingNote[] = [];
+  let ready: ReadyNote[] = [];
+  const notes: ReportNote[] = [];
+  let noteIndex = 0;
+
+  const append = (chunk: Float32Array) => {
+    if (bufLen + chunk.length > buf.length) {
+      const grown = new Float32Array(Math.max(buf.length * 2, bufLen + chunk.length));
+      grown.set(buf.subarray(0, bufLen));
+      buf = grown;
+    }
+    buf.set(chunk, bufLen);
+    bufLen += chunk.length;
+    received += chunk.length;
+  };
+
+  /** Turns pending onsets whose clip is complete (and whose successor is known) into ready notes. */
+  const settle = () => {
+    const confirmed = tracker.confirmedUntilSample;
+    while (pending.length > 0) {
+      const cur = pending[0];
+      const next = pending.length > 1 ? pending[1] : null;
+      const { end } = clipWindow(cur.sample);
+      const windowEnd = Math.max(end, cur.sample + segmentSpan);
+      if (!finished && (received < windowEnd || (!next && confirmed < windowEnd))) break;
+      const t0 = now();
+      const nextSample = next ? next.sample : null;
+      const clip = cutClip({ source: buf.subarray(0, bufLen), sourceOffset: bufStart, takeLength: finished ? received : Infinity, onsetSample: cur.sample, nextOnsetSample: nextSample, overlap });
+      const segEnd = Math.min(received, nextSample ?? Infinity, cur.sample + segmentSpan);
+      const segment = buf.subarray(cur.sample - bufStart, Math.max(cur.sample, segEnd) - bufStart);
+      const t1 = now();
+      const pitch = pitcher.estimate(buf.subarray(0, bufLen), cur.sample - bufStart, Math.max(cur.sample, segEnd) - bufStart).pitch;
+      const t2 = now();
+      const described = describeNote(segment);
+      timings.clips += t1 - t0 + (now() - t2);
+      timings.pitch += t2 - t1;
+      const onsetSec = cur.sample / SAMPLE_RATE;
+      const w = clipWindow(cur.sample);
+      ready.push({
+        note: {
+          index: noteIndex++,
+          onsetSec: round(onsetSec, 6),
+          startSec: round(Math.max(0, w.start) / SAMPLE_RATE, 6),
+          endSec: round(Math.min(finished ? received : w.end, w.end) / SAMPLE_RATE, 6),
+          pitch: pitch ? { hz: round(pitch.hz, 2), midi: pitch.midi, name: pitch.name } : null,
+          ...described,
+          onsetStrength: round(cur.onset.strength, 2),
+        },
+        clip,
+      });
+      pending.shift();
+    }
+    // Keep only samples a pending or future note can still need.
+    const earliestFuture = Number.isFinite(confirmed) ? confirmed - lookBack : received;
+    const keepFrom = Math.max(0, Math.min(pending.length ? pending[0].sample - lookBack : Infinity, earliestFuture));
+    const drop = Math.min(bufLen, keepFrom - bufStart);
+    if (drop > 0) {
+      buf.copyWithin(0, drop, bufLen);
+      bufLen -= drop;
+      bufStart += drop;
+    }
+  };
+
+  const classifyReady = async (all: boolean) => {
+    while (ready.length >= batchSize || (all && ready.length > 0)) {
+      const batch = ready.slice(0, batchSize);
+      ready = ready.slice(batch.length);
+      const t0 = now();
+      const probabilities = await classifier.classifyClips(batch.map((r) => r.clip));
+      timings.classify += now() - t0;
+      if (!Array.isArray(probabilities) || probabilities.length !== batch.length) {
+        throw new ReportBuildError('classifier_failed', `classifier returned ${Array.isArray(probabilities) ? probabilities.length : 'no'} results for ${batch.length} clips`);
+      }
+      batch.forEach((r, i) => {
+        const p = probabilities[i];
+        for (const c of CLASSES) {
+          if (!(typeof p?.[c] === 'number' && Number.isFinite(p[c]))) throw new ReportBuildError('classifier_failed', `classifier returned a non-finite probability for ${c}`);
+        }
+        const rounded = Object.fromEntries(CLASSES.map((c) => [c, round(p[c], 6)])) as ClassProbabilities;
+        const pred = toPrediction(rounded);
+        notes.push({ ...r.note, label: pred.label, confidence: pred.confidence, probabilities: rounded } as ReportNote);
+      });
+    }
+  };
+
+  const consume = async (chunk: Float32Array) => {
+    if (!(chunk instanceof Float32Array)) throw new TypeError('buildTakeReport: audio chunks must be Float32Array');
+    append(chunk);
+    const t0 = now();
+    const found = tracker.push(chunk);
+    timings.onsets += now() - t0;
+    for (const o of found) pending.push({ onset: o, sample: Math.round(o.timeSec * SAMPLE_RATE) });
+    settle();
+    await classifyReady(false);
+    options.onProgress?.({ processedSec: received / SAMPLE_RATE, totalSec: audio.durationSec, notes: noteIndex });
+  };
+
+  if (isStreamed(audio)) {
+    for await (const chunk of audio.chunks()) await consume(chunk);
+  } else {
+    const samples = (audio as InMemoryAudio).samples;
+    if (!(samples instanceof Float32Array)) throw new TypeError('buildTakeReport: audio.samples must be a Float32Array (mono at SAMPLE_RATE)');
+    for (let i = 0; i < samples.length; i += IN_MEMORY_CHUNK) await consume(samples.subarray(i, Math.min(samples.length, i + IN_MEMORY_CHUNK)));
+  }
+  const t0 = now();
+  const last = tracker.finish();
+  timings.onsets += now() - t0;
+  for (const o of last) pending.push({ onset: o, sample: Math.round(o.timeSec * SAMPLE_RATE) });
+  finished = true;
+  settle();
+  await classifyReady(true);
+  options.onProgress?.({ processedSec: received / SAMPLE_RATE, totalSec: audio.durationSec, notes: noteIndex });
+  timings.total = now() - started;
+
+  const summary = { notes: notes.length, clean: 0, buzzy: 0, muted: 0 };
+  for (const n of notes) summary[n.label]++;
+  return {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    source,
+    sampleRate: audio.sampleRate,
+    durationSec: round(Number.isFinite(audio.durationSec) && audio.durationSec > 0 ? audio.durationSec : received / SAMPLE_RATE, 4),
+    model: { name: classifier.identity.name, version: classifier.identity.version },
+    notes,
+    summary,
+    analysis: {
+      onsetDetector: 'log-superflux-v1',
+      hopSec: round(detectorOptions.hopLength / SAMPLE_RATE, 5),
+      overlapPolicy: overlap,
+      clipSamples: CLIP_SAMPLES,
+      analysisSampleRate: SAMPLE_RATE,
+    },
+  };
+}

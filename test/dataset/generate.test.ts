@@ -1,0 +1,69 @@
+import { CLASSES } from '../../shared/constants';
+import { planDataset, SOUNDFONT_MUTED_MAX_MIDI } from '../../shared/dataset/generate';
+
+describe('planDataset', () => {
+  it('balances the classes, keeps the soundfont out of buzzy and sizes synth groups 10-30', () => {
+    const plan = planDataset({ size: 600, seed: 5, sources: ['synth', 'soundfont'] });
+    expect(plan.clips).toHaveLength(600);
+    for (const c of CLASSES) expect(plan.clips.filter((x) => x.label === c)).toHaveLength(200);
+    const sf = plan.clips.filter((c) => c.source === 'soundfont');
+    expect(sf.filter((c) => c.label === 'clean')).toHaveLength(50);
+    expect(sf.filter((c) => c.label === 'muted')).toHaveLength(50);
+    expect(sf.some((c) => c.label === 'buzzy')).toBe(false);
+    for (const c of sf) {
+      expect(c.group).toMatch(/^soundfont-p2[4-8]/);
+      if (c.soundfont!.program === 28) expect(c.midi).toBeLessThanOrEqual(SOUNDFONT_MUTED_MAX_MIDI);
+      expect(c.soundfont!.velocity).toBeGreaterThanOrEqual(1);
+    }
+    const sizes = new Map<string, number>();
+    for (const c of plan.clips.filter((x) => x.source === 'synth')) sizes.set(c.group, (sizes.get(c.group) ?? 0) + 1);
+    for (const n of sizes.values()) {
+      expect(n).toBeGreaterThanOrEqual(10);
+      expect(n).toBeLessThanOrEqual(40); // the last group absorbs a would-be runt
+    }
+    // Every clip of a group shares the group's instrument.
+    const byGroup = new Map<string, unknown>();
+    for (const c of plan.clips.filter((x) => x.note)) {
+      if (byGroup.has(c.group)) expect(c.note!.instrument).toEqual(byGroup.get(c.group));
+      else byGroup.set(c.group, c.note!.instrument);
+    }
+  });
+
+  it('splits by group: disjoint, every split holds every class, ~70/15/15 of groups', () => {
+    const plan = planDataset({ size: 1500, seed: 9, sources: ['synth', 'soundfont'] });
+    const splitOf = new Map<string, string>();
+    for (const c of plan.clips) {
+      const split = plan.groups[c.group].split;
+      if (splitOf.has(c.group)) expect(splitOf.get(c.group)).toBe(split);
+      splitOf.set(c.group, split);
+    }
+    for (const source of ['synth', 'soundfont'] as const) {
+      for (const split of ['train', 'validation', 'test']) {
+        const labels = new Set(plan.clips.filter((c) => c.source === source && plan.groups[c.group].split === split).map((c) => c.label));
+        expect(labels.size).toBe(source === 'synth' ? 3 : 2);
+      }
+    }
+    const synthGroups = Object.values(plan.groups).filter((g) => g.source === 'synth');
+    const share = (s: string) => synthGroups.filter((g) => g.split === s).length / synthGroups.length;
+    expect(share('train')).toBeGreaterThan(0.6);
+    expect(share('validation')).toBeGreaterThan(0.1);
+    expect(share('test')).toBeGreaterThan(0.1);
+  });
+
+  it('is deterministic by seed, independent of augmentation being on', () => {
+    const a = planDataset({ size: 90, seed: 3, sources: ['synth'] });
+    expect(planDataset({ size: 90, seed: 3, sources: ['synth'] })).toEqual(a);
+    const noAug = planDataset({ size: 90, seed: 3, sources: ['synth'], augment: false });
+    expect(noAug.clips.map((c) => c.note)).toEqual(a.clips.map((c) => c.note));
+    expect(noAug.clips.every((c) => c.augmentSeed === null)).toBe(true);
+    expect(planDataset({ size: 90, seed: 4, sources: ['synth'] }).clips.map((c) => c.note)).not.toEqual(a.clips.map((c) => c.note));
+  });
+
+  it('rejects bad options', () => {
+    expect(() => planDataset({ size: 2, seed: 1, sources: ['synth'] })).toThrow(/size/);
+    expect(() => planDataset({ size: 30, seed: 1.5, sources: ['synth'] })).toThrow(/seed/);
+    expect(() => planDataset({ size: 30, seed: 1, sources: ['soundfont'] })).toThrow(/synth/);
+    expect(() => planDataset({ size: 30, seed: 1, sources: ['bogus' as never] })).toThrow(/sources/);
+    expect(() => planDataset({ size: 30, seed: 1, sources: ['synth'], soundfontShare: 1 })).toThrow(/soundfontShare/);
+  });
+});

@@ -1,0 +1,114 @@
+import { createOnsetTracker, detectOnsets, detectOnsetsDetailed } from '../../shared/onsets/detect';
+import { onsetScores } from '../../shared/onsets/evaluate';
+import { Rng } from '../../shared/rng';
+import { TAKE_CONDITIONS, synthesizeTake } from '../../shared/synth/take';
+import { PluckCondition, pluckTake } from './pluck-signals';
+import { readPluckReference, readPluckTake } from './reference-take';
+
+const SR = 22050;
+
+describe('detectOnsets on the reference take (24 plucks, exact truth)', () => {
+  const ref = readPluckReference();
+  const y = readPluckTake();
+
+  it('finds every note, on the attack, far better than the original peak_pick', () => {
+    const s = onsetScores(detectOnsets(y), ref.truth_onset_times);
+    const original = onsetScores(ref.peak_pick_original_params_frames.map((f) => (f * 512) / SR), ref.truth_onset_times);
+    expect(original.f1).toBeCloseTo(0.35, 1);
+    expect(s.recall).toBe(1);
+    expect(s.f1).toBeGreaterThan(0.8); // measured 0.84: its false positives are broadband clicks between notes
+    expect(s.meanAbsErrorSec).toBeLessThan(0.01);
+  });
+
+  it('with click rejection beats librosa onset_detect defaults (F1 0.91)', () => {
+    const librosa = onsetScores(ref.onset_detect_defaults_times, ref.truth_onset_times);
+    expect(librosa.f1).toBeCloseTo(0.906, 2);
+    const s = onsetScores(detectOnsets(y, { minPersistence: 0.02 }), ref.truth_onset_times);
+    expect(s.f1).toBeGreaterThan(librosa.f1);
+    expect(s.f1).toBeGreaterThanOrEqual(0.97);
+  });
+});
+
+describe('detectOnsets on synthetic takes with exact truth (seeds not used for tuning)', () => {
+  // Thresholds were chosen on seeds 1-2; this seed only checks (bench/report.ts --quality: 5 seeds per condition).
+  const seed = 4;
+  const pooled = { tp: 0, fp: 0, fn: 0 };
+  it.each(TAKE_CONDITIONS.filter((c) => c !== 'legato').map((c) => [c]))('%s: F1 >= 0.93', (condition) => {
+    const take = synthesizeTake({ seconds: 15, seed, condition });
+    const s = onsetScores(detectOnsets(take.samples), take.truth.notes.map((n) => n.onsetSec));
+    pooled.tp += s.truePositives;
+    pooled.fp += s.falsePositives;
+    pooled.fn += s.falseNegatives;
+    expect(s.meanAbsErrorSec).toBeLessThan(0.015);
+    expect(s.f1).toBeGreaterThanOrEqual(0.93);
+    expect(s.precision).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('pooled over those conditions: F1 >= 0.97', () => {
+    expect(pooled.tp).toBeGreaterThan(150);
+    expect((2 * pooled.tp) / (2 * pooled.tp + pooled.fp + pooled.fn)).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it('legato: audible hammer-ons found, no false alarms', () => {
+    // This generator's legato notes get 3-10 dB softer each, clamped at -50 dB: long chains sit at the noise floor.
+    const take = synthesizeTake({ seconds: 15, seed: 4, condition: 'legato' });
+    const detected = detectOnsets(take.samples);
+    const audible = take.truth.notes.filter((n) => n.levelDb > -45).map((n) => n.onsetSec);
+    expect(audible.length).toBeGreaterThan(4);
+    expect(onsetScores(detected, audible).recall).toBeGreaterThanOrEqual(0.8);
+    expect(onsetScores(detected, take.truth.notes.map((n) => n.onsetSec)).precision).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('detectOnsets on a second, independent generator (Karplus-Strong plucks)', () => {
+  const conditions: PluckCondition[] = ['spaced', 'fast-run', 'soft-after-loud', 'legato', 'overlapping', 'quiet', 'noisy', 'silence-edges'];
+  it.each(conditions.map((c) => [c]))('%s', (condition) => {
+    const take = pluckTake({ seconds: 10, seed: 7, condition });
+    const s = onsetScores(detectOnsets(take.samples), take.onsets);
+    expect(s.f1).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('detector properties', () => {
+  const take = synthesizeTake({ seconds: 24, seed: 11, condition: 'mixed' });
+
+  it('streaming in arbitrary chunks gives exactly the one-shot onsets', () => {
+    const whole = detectOnsetsDetailed(take.samples);
+    const tracker = createOnsetTracker();
+    const rng = new Rng(3);
+    const times: number[] = [];
+    let i = 0;
+    while (i < take.samples.length) {
+      const n = rng.int(1, 30000);
+      for (const o of tracker.push(take.samples.slice(i, i + n))) times.push(o.timeSec);
+      // Once confirmed, no onset before that point may still appear.
+      expect(times.every((t) => t * SR < tracker.samplesReceived)).toBe(true);
+      i += n;
+    }
+    for (const o of tracker.finish()) times.push(o.timeSec);
+    expect(times).toEqual(whole.times);
+    expect(whole.times.length).toBeGreaterThan(10);
+  });
+
+  it('does not depend on the take level', () => {
+    const quiet = take.samples.map((v) => v * 0.003);
+    expect(detectOnsets(quiet)).toEqual(detectOnsets(take.samples));
+  });
+
+  it('finds nothing in silence or steady noise, and keeps onsets >= minGap apart', () => {
+    expect(detectOnsets(new Float32Array(SR * 3))).toEqual([]);
+    const rng = new Rng(1);
+    const noise = new Float32Array(SR * 5).map(() => 0.05 * rng.gaussian());
+    expect(detectOnsets(noise).length).toBeLessThanOrEqual(1);
+    const times = detectOnsets(take.samples);
+    for (let k = 1; k < times.length; k++) expect(times[k] - times[k - 1]).toBeGreaterThanOrEqual(0.06 - 1e-9);
+  });
+
+  it('rejects bad input', () => {
+    expect(() => detectOnsets([1, 2] as unknown as Float32Array)).toThrow(TypeError);
+    expect(() => detectOnsets(new Float32Array(100), { lag: 0 })).toThrow(TypeError);
+    const tracker = createOnsetTracker();
+    tracker.finish();
+    expect(() => tracker.push(new Float32Array(10))).toThrow(/after finish/);
+  });
+});

@@ -1,0 +1,83 @@
+/** `buzzfinder report` in-process: a real WAV on disk, a real model folder (untrained seed CNN), stdout captured. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initTf } from '../../adapters/tf-backend';
+import { LocalFolderStore } from '../../adapters/storage/local';
+import { main } from '../../cli/main';
+import { formatTime } from '../../cli/commands/report';
+import { encodeWav16 } from '../../shared/audio/encode';
+import { buildSeedCnn } from '../../shared/model/architecture';
+import { saveModelArtifact } from '../../shared/model/artifact';
+import { validateTakeReport } from '../../shared/report/schema';
+import { synthesizeTake } from '../../shared/synth/take';
+import { untrainedSeedMetadata } from './seed-model';
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('buzzfinder report', () => {
+  let dir: string;
+  let wav: string;
+  let modelDir: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bf-report-'));
+    wav = path.join(dir, 'take.wav');
+    fs.writeFileSync(wav, encodeWav16(synthesizeTake({ seconds: 6, seed: 51, condition: 'mixed' }).samples, 22050));
+    modelDir = path.join(dir, 'model');
+    await initTf();
+    const model = buildSeedCnn({ seed: 1 });
+    await saveModelArtifact(new LocalFolderStore(modelDir), '', model, untrainedSeedMetadata('cli-test'));
+    model.dispose();
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('--json prints a valid report', async () => {
+    const r = await capture(['report', wav, '--model', modelDir, '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const report = validateTakeReport(JSON.parse(r.out));
+    expect(report.source).toBe(wav);
+    expect(report.sampleRate).toBe(22050);
+    expect(report.model.name).toBe('cli-test');
+    expect(report.notes.length).toBeGreaterThan(2);
+  });
+
+  it('prints a table without --json', async () => {
+    const r = await capture(['report', wav, '--model', modelDir, '--overlap', 'keep']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/#\s+time\s+note\s+label\s+confidence/);
+    expect(r.out).toMatch(/^\s+1\s+00:0\d\.\d{3}\s+\S+\s+(clean|buzzy|muted)\s+\d+\.\d%$/m);
+    expect(r.out).toMatch(/\d+ notes: \d+ clean, \d+ buzzy, \d+ muted/);
+    expect(formatTime(75.5)).toBe('01:15.500');
+  });
+
+  it('fails clearly on bad input', async () => {
+    expect((await capture(['report'])).code).toBe(2);
+    expect((await capture(['report', wav, '--overlap', 'drop'])).err).toMatch(/--overlap must be one of keep, fade, mask/);
+    const missing = await capture(['report', path.join(dir, 'nope.wav'), '--model', modelDir]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/\[not_found\].*nope\.wav: no such file/);
+    const notWav = path.join(dir, 'x.wav');
+    fs.writeFileSync(notWav, 'hello, not a wav file at all');
+    const bad = await capture(['report', notWav, '--model', modelDir, '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toBe('');
+    expect(bad.err).toMatch(/x\.wav/);
+    const noModel = await capture(['report', wav, '--model', path.join(dir, 'no-model')]);
+    expect(noModel.err).toMatch(/\[model_not_found\]/);
+  });
+});

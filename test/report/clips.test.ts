@@ -1,0 +1,73 @@
+import { CLIP_SAMPLES, SAMPLE_RATE } from '../../shared/constants';
+import { PRE_ONSET_SAMPLES, clipWindow, cutClip } from '../../shared/report/clips';
+
+const SR = SAMPLE_RATE;
+/** A ramp whose value is its own index + 1: any sample in a clip tells where it came from. */
+const take = Float32Array.from({ length: SR * 5 }, (_, i) => i + 1);
+
+describe('cutClip', () => {
+  it('cuts 0.1 s before to 1.9 s after the onset', () => {
+    const onset = SR * 2;
+    const clip = cutClip({ source: take, onsetSample: onset, overlap: 'keep' });
+    expect(clip.length).toBe(CLIP_SAMPLES);
+    expect(clip[0]).toBe(onset - PRE_ONSET_SAMPLES + 1);
+    expect(clip[PRE_ONSET_SAMPLES]).toBe(onset + 1);
+    expect(clip[CLIP_SAMPLES - 1]).toBe(onset - PRE_ONSET_SAMPLES + CLIP_SAMPLES);
+    expect(clipWindow(onset)).toEqual({ start: onset - 2205, end: onset - 2205 + 44100 });
+  });
+
+  it('zero-pads an onset at 0.02 s (window starts before the take)', () => {
+    const onset = Math.round(0.02 * SR); // 441
+    const clip = cutClip({ source: take, onsetSample: onset });
+    expect(clip.length).toBe(CLIP_SAMPLES);
+    const pad = PRE_ONSET_SAMPLES - onset; // 1764 zeros
+    expect(Array.from(clip.subarray(0, pad)).every((v) => v === 0)).toBe(true);
+    expect(clip[pad]).toBe(1); // the take's first sample
+    expect(clip[CLIP_SAMPLES - 1]).toBe(CLIP_SAMPLES - pad);
+  });
+
+  it('zero-pads an onset 0.3 s before the end (window runs past the take)', () => {
+    const onset = take.length - Math.round(0.3 * SR);
+    const clip = cutClip({ source: take, onsetSample: onset });
+    expect(clip.length).toBe(CLIP_SAMPLES);
+    const real = take.length - (onset - PRE_ONSET_SAMPLES); // 0.4 s of audio
+    expect(clip[real - 1]).toBe(take.length);
+    expect(Array.from(clip.subarray(real)).every((v) => v === 0)).toBe(true);
+    expect(real).toBe(Math.round(0.4 * SR));
+  });
+
+  it('reads from a ring-buffer window of the take (sourceOffset) exactly as from the whole take', () => {
+    const onset = SR * 2 + 123;
+    const offset = SR;
+    const window = take.slice(offset, offset + SR * 3);
+    expect(cutClip({ source: window, sourceOffset: offset, onsetSample: onset, takeLength: take.length })).toEqual(cutClip({ source: take, onsetSample: onset }));
+  });
+
+  it('applies the overlap policy after the next onset', () => {
+    const onset = SR;
+    const next = onset + Math.round(0.5 * SR);
+    const at = next - (onset - PRE_ONSET_SAMPLES); // clip index of the next onset
+    const keep = cutClip({ source: take, onsetSample: onset, nextOnsetSample: next, overlap: 'keep' });
+    const mask = cutClip({ source: take, onsetSample: onset, nextOnsetSample: next, overlap: 'mask' });
+    const fade = cutClip({ source: take, onsetSample: onset, nextOnsetSample: next, overlap: 'fade' });
+    expect(keep[at + 10]).toBe(next + 11);
+    // mask: zero from 5 ms before the next onset
+    const guard = Math.round(0.005 * SR);
+    expect(mask[at - guard - 1]).toBe(keep[at - guard - 1]);
+    expect(Array.from(mask.subarray(at - guard)).every((v) => v === 0)).toBe(true);
+    // fade: unchanged before the next onset, decreasing gain over 30 ms, zero after
+    expect(fade[at - 1]).toBe(keep[at - 1]);
+    const fadeLen = Math.round(0.03 * SR);
+    expect(fade[at + fadeLen / 2] / keep[at + fadeLen / 2]).toBeGreaterThan(0.3);
+    expect(fade[at + fadeLen / 2] / keep[at + fadeLen / 2]).toBeLessThan(0.7);
+    expect(Array.from(fade.subarray(at + fadeLen)).every((v) => v === 0)).toBe(true);
+    // A next onset beyond the window changes nothing.
+    expect(cutClip({ source: take, onsetSample: onset, nextOnsetSample: onset + SR * 3, overlap: 'mask' })).toEqual(keep);
+  });
+
+  it('rejects bad input', () => {
+    expect(() => cutClip({ source: [1] as unknown as Float32Array, onsetSample: 0 })).toThrow(TypeError);
+    expect(() => cutClip({ source: take, onsetSample: NaN })).toThrow(TypeError);
+    expect(() => cutClip({ source: take, onsetSample: 0, overlap: 'drop' as never })).toThrow(/overlap/);
+  });
+});
