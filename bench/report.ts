@@ -219,7 +219,7 @@ async function quality(seeds: number): Promise<void> {
         if (n.label === 'clean') {
           pitchStats.clean++;
           if (ok) pitchStats.cleanOk++;
-          // Notes at the -50 dB clamp of the legato generator sit at the noise floor.
+          // Notes below -45 dB sit near the noise floor of some takes ("audible" = louder).
           if (n.levelDb > -45) {
             pitchStats.audible++;
             if (ok) pitchStats.audibleOk++;

@@ -19,7 +19,7 @@ import { TfClipClassifier } from '../shared/model/classifier';
 import { formatEvaluation } from '../shared/model/evaluate';
 import { buildSplitFeatureSets, evaluateModel, trainedModelMetadata } from '../shared/model/fit';
 import { TrainingConfig } from '../shared/model/metadata';
-import { DEFAULT_TRAINING_CONFIG, resultFromCheckpoint, trainSession } from '../shared/model/train';
+import { DEFAULT_TRAINING_CONFIG, formatTrainingProgress, resultFromCheckpoint, trainSession } from '../shared/model/train';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       pipeline: { type: 'string', default: 'per-clip-standardize' },
       'budget-min': { type: 'string', default: '20' },
       from: { type: 'string' },
+      version: { type: 'string' },
     },
   });
   if (!values.data) throw new Error('--data <dataset dir> is required');
@@ -51,11 +52,15 @@ async function main(): Promise<void> {
   log(`backend ${tfBackendName()}; pipeline ${pipeline.normalization}; config ${JSON.stringify(config)}`);
   let initialWeights: Float32Array[] | undefined;
   let parentVersion: string | null = null;
+  let version = values.version ?? 'default-1';
   if (values.from) {
     // Continue a previous run of this script (a new Adam state; same pipeline).
     const prev = await loadModelArtifact(new LocalFolderStore(path.resolve(values.from)), '');
     initialWeights = snapshotWeights(prev.model);
     parentVersion = `${prev.metadata.name}@${prev.metadata.version}`;
+    // default-N continues as default-(N+1) unless --version says otherwise.
+    const n = /^default-(\d+)$/.exec(prev.metadata.version);
+    if (!values.version && n) version = `default-${Number(n[1]) + 1}`;
     config.from = parentVersion;
     prev.model.dispose();
     log(`continuing from ${parentVersion}`);
@@ -71,12 +76,7 @@ async function main(): Promise<void> {
     initialWeights,
     timeBudgetMs: Number(values['budget-min']) * 60_000,
     progressEveryBatches: 20,
-    onProgress: (p) =>
-      log(
-        `epoch ${p.epoch}/${p.maxEpochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${p.acc.toFixed(3)}` +
-          (p.epochDone ? ` val_loss ${p.valLoss!.toFixed(4)} val_acc ${p.valAcc!.toFixed(3)}` : '') +
-          ` eta ${Math.round(p.etaSec)}s`,
-      ),
+    onProgress: (p) => log(formatTrainingProgress(p)),
   });
   const trained = session.result ?? resultFromCheckpoint(session.checkpoint);
   if (!session.done) log(`time budget reached after ${trained.epochsRun} epochs; keeping the best epoch (${trained.bestEpoch})`);
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const validation = evaluateModel(trained.model, sets.validation);
   const metadata = trainedModelMetadata({
     name: 'buzzfinder',
-    version: values.from ? 'default-2' : 'default-1',
+    version,
     parentVersion,
     pipeline,
     config,

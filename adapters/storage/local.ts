@@ -17,6 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants, Dirent, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { readFileRange } from '../file-read';
 import { checkGeneration } from '../../shared/storage/memory';
 import {
   assertValidKey,
@@ -118,14 +119,7 @@ export class LocalFolderStore implements ObjectStore {
       throw err;
     }
     try {
-      const buffer = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return filled === length ? buffer : buffer.slice(0, filled);
+      return await readFileRange(handle, offset, length);
     } finally {
       await handle.close();
     }

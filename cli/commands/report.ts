@@ -5,10 +5,14 @@
  */
 import * as fs from 'node:fs';
 import { loadConfig } from '../../adapters/config';
+import { readFileRange } from '../../adapters/file-read';
+import { LocalFolderStore } from '../../adapters/storage/local';
+import { initTf } from '../../adapters/tf-backend';
 import type { ByteSource } from '../../shared/audio/source';
 import { openWavStream } from '../../shared/audio/stream';
 import type { ClipClassifier } from '../../shared/classifier';
 import { BuzzfinderError } from '../../shared/errors';
+import { loadClassifier } from '../../shared/model/classifier';
 import { buildTakeReport, ReportProgress } from '../../shared/report/build';
 import { isOverlapPolicy, OVERLAP_POLICIES, DEFAULT_OVERLAP_POLICY } from '../../shared/report/clips';
 import { TakeReport, validateTakeReport } from '../../shared/report/schema';
@@ -44,17 +48,7 @@ export async function fileSource(file: string): Promise<{ source: ByteSource; cl
   return {
     source: {
       size: stat.size,
-      read: async (offset, length) => {
-        const n = Math.max(0, Math.min(length, stat.size - offset));
-        const buf = new Uint8Array(n);
-        let done = 0;
-        while (done < n) {
-          const { bytesRead } = await handle.read(buf, done, n - done, offset + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return done === n ? buf : buf.subarray(0, done);
-      },
+      read: (offset, length) => readFileRange(handle, offset, Math.max(0, Math.min(length, stat.size - offset))),
     },
     close: () => handle.close(),
   };
@@ -62,9 +56,6 @@ export async function fileSource(file: string): Promise<{ source: ByteSource; cl
 
 async function loadModel(dir: string): Promise<ClipClassifier & { dispose?: () => void }> {
   if (!fs.existsSync(dir)) throw new InputFileError('model_not_found', `model folder not found: ${dir}`);
-  const { initTf } = await import('../../adapters/tf-backend');
-  const { LocalFolderStore } = await import('../../adapters/storage/local');
-  const { loadClassifier } = await import('../../shared/model/classifier');
   await initTf();
   return loadClassifier(new LocalFolderStore(dir), '');
 }

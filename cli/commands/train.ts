@@ -15,7 +15,7 @@ import { subsetFeatureSet } from '../../shared/model/data';
 import { formatEvaluation } from '../../shared/model/evaluate';
 import { buildSplitFeatureSets, evaluateModel, trainedModelMetadata } from '../../shared/model/fit';
 import { TrainingConfig } from '../../shared/model/metadata';
-import { DEFAULT_TRAINING_CONFIG, resultFromCheckpoint, trainSession } from '../../shared/model/train';
+import { DEFAULT_TRAINING_CONFIG, formatTrainingProgress, resultFromCheckpoint, trainSession } from '../../shared/model/train';
 import { intOption, parseCommandArgs, UsageError } from '../args';
 
 export const summary = 'Train a model on a dataset folder (optionally fine-tuning an existing model)';
@@ -114,12 +114,7 @@ export async function run(argv: string[]): Promise<number> {
     config,
     initialWeights,
     timeBudgetMs: budgetSec === undefined ? undefined : budgetSec * 1000,
-    onProgress: (p) =>
-      log(
-        `epoch ${p.epoch}/${p.maxEpochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${p.acc.toFixed(3)}` +
-          (p.epochDone ? ` val_loss ${p.valLoss!.toFixed(4)} val_acc ${p.valAcc!.toFixed(3)}` : '') +
-          ` eta ${Math.round(p.etaSec)}s`,
-      ),
+    onProgress: (p) => log(formatTrainingProgress(p)),
   });
   const trained = session.result ?? resultFromCheckpoint(session.checkpoint);
   if (!session.done) log(`time budget reached; keeping the best epoch (${trained.bestEpoch})`);

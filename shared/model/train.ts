@@ -71,6 +71,12 @@ export interface TrainingProgress {
   etaSec: number;
 }
 
+/** One progress line (epoch, batch, loss, accuracy, validation at epoch ends, ETA) for logs and the CLI. */
+export function formatTrainingProgress(p: TrainingProgress): string {
+  const validation = p.epochDone && p.valLoss !== undefined && p.valAcc !== undefined ? ` val_loss ${p.valLoss.toFixed(4)} val_acc ${p.valAcc.toFixed(3)}` : '';
+  return `epoch ${p.epoch}/${p.maxEpochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${p.acc.toFixed(3)}${validation} eta ${Math.round(p.etaSec)}s`;
+}
+
 export interface TrainedModel {
   /** Holds the best weights (lowest validation loss). The caller owns it. */
   model: tf.LayersModel;

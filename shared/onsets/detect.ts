@@ -22,8 +22,6 @@ export const PICK_DEFAULTS: PickOptions = {
   latencySec: 0,
   persistFrames: 5,
   minPersistence: 0,
-  clickLowHz: 1000,
-  clickMaxLowShare: 1,
 };
 
 export function resolveDetectOptions(options: DetectOnsetsOptions = {}): TrackerOptions {

@@ -59,8 +59,6 @@ export const FLUX_DEFAULTS: Omit<FluxOptions, 'sampleRate'> = {
 export interface Filterbank {
   /** First STFT bin of each band. */
   start: Int32Array;
-  /** Centre frequency of each band, Hz (ascending). */
-  centreHz: Float64Array;
   /** Triangular weights per band, normalised to sum 1. */
   weights: Float32Array[];
 }
@@ -76,9 +74,7 @@ export function logFilterbank(o: Pick<FluxOptions, 'sampleRate' | 'frameSize' | 
   }
   const start: number[] = [];
   const weights: Float32Array[] = [];
-  const centreHz: number[] = [];
   for (let i = 1; i + 1 < centres.length; i++) {
-    centreHz.push(centres[i] * binHz);
     const lo = centres[i - 1];
     const c = centres[i];
     const hi = Math.min(centres[i + 1], nBins - 1);
@@ -94,14 +90,12 @@ export function logFilterbank(o: Pick<FluxOptions, 'sampleRate' | 'frameSize' | 
     weights.push(w);
   }
   if (weights.length < 3) throw new TypeError(`onset filterbank: too few bands (${weights.length}) for the given range and frame size`);
-  return { start: Int32Array.from(start), weights, centreHz: Float64Array.from(centreHz) };
+  return { start: Int32Array.from(start), weights };
 }
 
 /** Computes band magnitudes of frames; reuses its buffers (one per tracker, never shared). */
 export class BandAnalyzer {
   readonly bands: number;
-  /** Centre frequency of each band, Hz. */
-  readonly centreHz: Float64Array;
   private readonly fft: RealFftPlan;
   private readonly fftScratch: FftScratch;
   private readonly window: Float64Array;
@@ -112,7 +106,6 @@ export class BandAnalyzer {
   constructor(o: Pick<FluxOptions, 'sampleRate' | 'frameSize' | 'bandsPerOctave' | 'fMin' | 'fMax'>) {
     this.fb = logFilterbank(o);
     this.bands = this.fb.weights.length;
-    this.centreHz = this.fb.centreHz;
     this.fft = new RealFftPlan(o.frameSize);
     this.fftScratch = this.fft.createScratch();
     this.window = periodicHann(o.frameSize);
@@ -209,14 +202,6 @@ export function levelsAboveFloor(mags: Float32Array, frames: number, floors: Flo
  * the note itself) is not a new rise, while a new note rises above what the band was doing.
  */
 export function meanDbRise(levels: Float32Array, t: number, bands: number, o: Pick<FluxOptions, 'lag' | 'maxFilterBands' | 'refFrames' | 'decayDbPerFrame' | 'minBandRiseDb'>, ref: Float64Array): number {
-  return meanDbRiseSplit(levels, t, bands, o, ref, 0, null);
-}
-
-/**
- * meanDbRise, also writing into split[0] the part of the mean contributed by the first `lowBands` bands (the
- * low-frequency share of a rise: a pick/handling click has almost none, a note or a dead-note thump has).
- */
-export function meanDbRiseSplit(levels: Float32Array, t: number, bands: number, o: Pick<FluxOptions, 'lag' | 'maxFilterBands' | 'refFrames' | 'decayDbPerFrame' | 'minBandRiseDb'>, ref: Float64Array, lowBands: number, split: Float64Array | null): number {
   const half = Math.floor(o.maxFilterBands / 2);
   ref.fill(0);
   const first = t - o.lag;
@@ -231,9 +216,7 @@ export function meanDbRiseSplit(levels: Float32Array, t: number, bands: number, 
   }
   const row = t * bands;
   let acc = 0;
-  let low = 0;
   for (let b = 0; b < bands; b++) {
-    if (b === lowBands) low = acc;
     const level = levels[row + b];
     if (level <= 0) continue;
     let m = 0;
@@ -242,6 +225,5 @@ export function meanDbRiseSplit(levels: Float32Array, t: number, bands: number, 
     for (let k = lo; k <= hi; k++) if (ref[k] > m) m = ref[k];
     if (level > m + o.minBandRiseDb) acc += level - m - o.minBandRiseDb;
   }
-  if (split) split[0] = (lowBands >= bands ? acc : low) / bands;
   return acc / bands;
 }

@@ -8,7 +8,7 @@
  * Peak picking (see PickOptions): local maximum, above the local mean + delta and an absolute threshold,
  * and at least minGap after the previous onset (the stronger of two close peaks wins).
  */
-import { BandAnalyzer, FluxOptions, blockFloors, levelsAboveFloor, meanDbRiseSplit } from './flux';
+import { BandAnalyzer, FluxOptions, blockFloors, levelsAboveFloor, meanDbRise } from './flux';
 
 export interface PickOptions {
   preMaxSec: number;
@@ -23,16 +23,8 @@ export interface PickOptions {
   minGapSec: number;
   /** Frames after the peak at which the rise must still be present (≈ 58 ms). */
   persistFrames: number;
-  /**
-   * Click rejection: a peak whose rise has fallen below this fraction of itself persistFrames later (a short
-   * event) AND whose rise is mostly above clickLowHz (no low-frequency energy) is a click, not a note
-   * (0 disables the test).
-   */
+  /** Fraction of the peak's rise still present persistFrames later (0 disables the test). */
   minPersistence: number;
-  /** Bands below this frequency (Hz) are the "low" part of a rise. */
-  clickLowHz: number;
-  /** A short peak is a click only if less than this share of its rise lies below clickLowHz (1: any short peak). */
-  clickMaxLowShare: number;
   /** Subtracted from the frame time of the peak (the flux peaks slightly after the attack). */
   latencySec: number;
 }
@@ -78,10 +70,6 @@ export class OnsetTracker {
   private odf = new Float32Array(1024);
   // Rise of each frame over the reference `persistFrames` earlier: sustain[t0 + p] tells whether an onset at t0 lasted.
   private sustain = new Float32Array(1024);
-  // Part of each frame's rise below clickLowHz.
-  private lowRise = new Float32Array(1024);
-  private readonly lowBands: number;
-  private readonly split = new Float64Array(1);
   private odfLen = 0;
   private prefix = new Float64Array(1025);
   private pickedUntil = 0;
@@ -100,11 +88,7 @@ export class OnsetTracker {
     if (!Number.isInteger(o.blockFrames) || o.blockFrames < 8 * o.lag) throw new TypeError(`OnsetTracker: blockFrames too small (${o.blockFrames})`);
     this.analyzer = new BandAnalyzer(o);
     this.bands = this.analyzer.bands;
-    if (!(o.clickMaxLowShare >= 0 && o.clickMaxLowShare <= 1)) throw new TypeError(`OnsetTracker: clickMaxLowShare must be in [0, 1], got ${o.clickMaxLowShare}`);
     if (!Number.isInteger(o.persistFrames) || o.persistFrames < 1) throw new TypeError(`OnsetTracker: persistFrames must be a positive integer, got ${o.persistFrames}`);
-    let lowBands = 0;
-    while (lowBands < this.bands && this.analyzer.centreHz[lowBands] < o.clickLowHz) lowBands++;
-    this.lowBands = lowBands;
     this.pending = new Float32Array(2 * o.blockFrames * this.bands);
     this.history = o.lag + o.refFrames + o.persistFrames;
     this.tail = new Float32Array(this.history * this.bands);
@@ -193,15 +177,12 @@ export class OnsetTracker {
     levelsAboveFloor(this.work, frames, floors, this.levels);
     this.odf = growFloat32(this.odf, this.odfLen + count);
     this.sustain = growFloat32(this.sustain, this.odfLen + count);
-    this.lowRise = growFloat32(this.lowRise, this.odfLen + count);
     const later = { ...this.o, lag: this.o.lag + this.o.persistFrames };
     for (let i = 0; i < count; i++) {
       const t = this.pendingFirst + i;
       const available = Math.min(t, h + i); // earlier frames present in `levels`
-      this.sustain[this.odfLen] = available >= later.lag ? meanDbRiseSplit(this.levels, h + i, bands, later, this.scratch, 0, null) : 0;
-      this.split[0] = 0;
-      this.odf[this.odfLen] = available >= this.o.lag ? meanDbRiseSplit(this.levels, h + i, bands, this.o, this.scratch, this.lowBands, this.split) : 0;
-      this.lowRise[this.odfLen++] = this.split[0];
+      this.sustain[this.odfLen] = available >= later.lag ? meanDbRise(this.levels, h + i, bands, later, this.scratch) : 0;
+      this.odf[this.odfLen++] = available >= this.o.lag ? meanDbRise(this.levels, h + i, bands, this.o, this.scratch) : 0;
     }
     // Keep the last `history` frames as the next block's reference, then shift the rest down.
     const keep = Math.min(history, frames);
@@ -248,7 +229,7 @@ export class OnsetTracker {
       // A click (pick noise, handling) rises like an attack but is gone a few frames later; a note is not.
       const p = this.o.persistFrames;
       const persisted = t + p < n ? this.sustain[t + p] : x;
-      if (this.o.minPersistence > 0 && persisted < this.o.minPersistence * x && this.lowRise[t] < this.o.clickMaxLowShare * x) continue;
+      if (this.o.minPersistence > 0 && persisted < this.o.minPersistence * x) continue;
       const last = this.kept.length > this.emitted ? this.kept[this.kept.length - 1] : undefined;
       const lastAny = this.kept[this.kept.length - 1];
       if (lastAny !== undefined && t - lastAny < minGap) {

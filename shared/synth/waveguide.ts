@@ -12,6 +12,9 @@
  * therefore comes from the string's own motion and stops by itself once the amplitude decays below the fret.
  */
 
+/** Largest contact-noise sample relative to the string's current RMS level at the output. */
+const RATTLE_CEILING = 0.5;
+
 export interface BarrierParams {
   /** Where the string meets the fret, as a fraction of the vibrating length from the fretting point (nut end). */
   fromNut: number;
@@ -188,6 +191,10 @@ export function renderString(p: StringParams, out: Float32Array, start: number, 
   const heights = new Float64Array(3), swingMin = new Float64Array(3);
   const probeStart = n;
   const probeEnd = n + Math.max(n + 1, Math.round(0.01 * sr));
+  // The fret is brought in smoothly (raised cosine over >= 3 periods / 20 ms) from the free swing minimum (no
+  // contact) to its height: switched on abruptly, the first contacts would penetrate deeply and the rattle would
+  // be one loud broadband click ~30 dB above the note instead of a sizzle riding on it.
+  const rampLength = Math.max(3 * n, Math.round(0.02 * sr));
   let barriers = 0;
   let bounce = 1;
   let roughness = 0;
@@ -224,6 +231,11 @@ export function renderString(p: StringParams, out: Float32Array, start: number, 
   const apX = new Float64Array(4), apY = new Float64Array(4);
   let frX = 0, frY = 0;
   let contacts = 0, lastContact = 0;
+  // The contact noise is bounded relative to the string's own current RMS level (5 ms power follower):
+  // the rattle is a sizzle riding on the note, never a click that outweighs it (and, after the clip's peak
+  // normalisation, turns the note itself into a quiet tail).
+  const powerSmoothing = Math.exp(-1 / (0.005 * sr));
+  let power = 0;
   for (let i = 0; i < count; i++) {
     const v = buf[ptr];
     // Bridge: loss, stiffness, fractional delay.
@@ -254,7 +266,10 @@ export function renderString(p: StringParams, out: Float32Array, start: number, 
         if (i === probeEnd - 1) heights[b] = heightScale[b] * swingMin[b];
         continue;
       }
-      const h = heights[b];
+      const since = i - probeEnd;
+      const h = since >= rampLength
+        ? heights[b]
+        : swingMin[b] + (heights[b] - swingMin[b]) * 0.5 * (1 - Math.cos((Math.PI * since) / rampLength));
       if (disp < h) {
         // Roughness only ever takes energy away: a contact never pushes harder than an elastic bounce.
         const d = bounce * (h - disp) * (1 - roughness * noise());
@@ -273,7 +288,9 @@ export function renderString(p: StringParams, out: Float32Array, start: number, 
     } else {
       o = v;
     }
-    out[start + i] += o + contact;
+    power = powerSmoothing * power + (1 - powerSmoothing) * o * o;
+    const ceiling = RATTLE_CEILING * Math.sqrt(power);
+    out[start + i] += o + Math.min(Math.max(contact, -ceiling), ceiling);
   }
   return { rendered: count, loopLength: n, lossPole: a, fractionalDelay: frac, contactSamples: contacts, lastContactSec: lastContact / sr };
 }

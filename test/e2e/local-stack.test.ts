@@ -21,7 +21,7 @@ import { freePort } from '../../scripts/emulators/process';
 import { saveTinyDataset, saveTinyModel } from '../functions/helpers';
 
 const REPO = path.resolve(__dirname, '../..');
-const CLI = [ '--require', require.resolve('tsx/cjs'), path.join(REPO, 'cli/main.ts')];
+const CLI = [path.join(REPO, 'bin', 'buzzfinder.js')];
 const run = promisify(execFile);
 
 let root: string;

@@ -16,7 +16,7 @@ describe('detectOnsets on the reference take (24 plucks, exact truth)', () => {
     const original = onsetScores(ref.peak_pick_original_params_frames.map((f) => (f * 512) / SR), ref.truth_onset_times);
     expect(original.f1).toBeCloseTo(0.35, 1);
     expect(s.recall).toBe(1);
-    expect(s.f1).toBeGreaterThan(0.8); // measured 0.84: its false positives are broadband clicks between notes
+    expect(s.f1).toBeGreaterThan(0.8); // measured 0.83: its false positives are broadband clicks between notes
     expect(s.meanAbsErrorSec).toBeLessThan(0.01);
   });
 
@@ -30,33 +30,44 @@ describe('detectOnsets on the reference take (24 plucks, exact truth)', () => {
 });
 
 describe('detectOnsets on synthetic takes with exact truth (seeds not used for tuning)', () => {
-  // Thresholds were chosen on seeds 1-2; this seed only checks (bench/report.ts --quality: 5 seeds per condition).
-  const seed = 4;
-  const pooled = { tp: 0, fp: 0, fn: 0 };
-  it.each(TAKE_CONDITIONS.filter((c) => c !== 'legato').map((c) => [c]))('%s: F1 >= 0.93', (condition) => {
-    const take = synthesizeTake({ seconds: 15, seed, condition });
-    const s = onsetScores(detectOnsets(take.samples), take.truth.notes.map((n) => n.onsetSec));
-    pooled.tp += s.truePositives;
-    pooled.fp += s.falsePositives;
-    pooled.fn += s.falseNegatives;
-    expect(s.meanAbsErrorSec).toBeLessThan(0.015);
-    expect(s.f1).toBeGreaterThanOrEqual(0.93);
-    expect(s.precision).toBeGreaterThanOrEqual(0.95);
+  // Thresholds were chosen on seeds 1-2; these seeds only check (bench/report.ts --quality: 5 seeds per condition).
+  const seeds = [3, 4];
+  it.each(TAKE_CONDITIONS.map((c) => [c]))('%s: F1 >= 0.97 with the defaults', (condition) => {
+    let tp = 0, fp = 0, fn = 0;
+    for (const seed of seeds) {
+      const take = synthesizeTake({ seconds: 20, seed, condition });
+      const s = onsetScores(detectOnsets(take.samples), take.truth.notes.map((n) => n.onsetSec));
+      expect(s.meanAbsErrorSec).toBeLessThan(0.015);
+      tp += s.truePositives;
+      fp += s.falsePositives;
+      fn += s.falseNegatives;
+    }
+    expect(tp + fn).toBeGreaterThan(25);
+    expect((2 * tp) / (2 * tp + fp + fn)).toBeGreaterThanOrEqual(0.97);
+    expect(tp / (tp + fp)).toBeGreaterThanOrEqual(0.98);
   });
 
-  it('pooled over those conditions: F1 >= 0.97', () => {
-    expect(pooled.tp).toBeGreaterThan(150);
-    expect((2 * pooled.tp) / (2 * pooled.tp + pooled.fp + pooled.fn)).toBeGreaterThanOrEqual(0.97);
+  it('legato: hammer-ons/pull-offs (0-8 dB under the picked note, no pick attack) are found', () => {
+    let found = 0, total = 0;
+    for (const seed of seeds) {
+      const take = synthesizeTake({ seconds: 20, seed, condition: 'legato' });
+      const hammerOns = take.truth.notes.filter((n) => n.articulation === 'legato').map((n) => n.onsetSec);
+      found += onsetScores(detectOnsets(take.samples), hammerOns).truePositives;
+      total += hammerOns.length;
+    }
+    expect(total).toBeGreaterThan(40);
+    expect(found / total).toBeGreaterThanOrEqual(0.95);
   });
 
-  it('legato: audible hammer-ons found, no false alarms', () => {
-    // This generator's legato notes get 3-10 dB softer each, clamped at -50 dB: long chains sit at the noise floor.
-    const take = synthesizeTake({ seconds: 15, seed: 4, condition: 'legato' });
-    const detected = detectOnsets(take.samples);
-    const audible = take.truth.notes.filter((n) => n.levelDb > -45).map((n) => n.onsetSec);
-    expect(audible.length).toBeGreaterThan(4);
-    expect(onsetScores(detected, audible).recall).toBeGreaterThanOrEqual(0.8);
-    expect(onsetScores(detected, take.truth.notes.map((n) => n.onsetSec)).precision).toBeGreaterThanOrEqual(0.95);
+  it('click distractors (clicksPerSecond): reported as notes by default, mostly removed by minPersistence', () => {
+    const take = synthesizeTake({ seconds: 15, seed: 4, condition: 'silence-edges', clicksPerSecond: 1 });
+    const truth = take.truth.notes.map((n) => n.onsetSec);
+    const plain = onsetScores(detectOnsets(take.samples), truth);
+    const rejecting = onsetScores(detectOnsets(take.samples, { minPersistence: 0.02 }), truth);
+    expect(plain.recall).toBe(1);
+    expect(plain.precision).toBeLessThan(0.6);
+    expect(rejecting.precision).toBeGreaterThanOrEqual(0.9);
+    expect(rejecting.falsePositives).toBeLessThan(plain.falsePositives / 4);
   });
 });
 

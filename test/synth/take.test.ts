@@ -64,8 +64,30 @@ describe('synthesizeTake', () => {
   it('each condition stresses its aspect', () => {
     const fast = gaps(take('fast-run').truth.notes.map((n) => n.onsetSec));
     expect(Math.max(...fast)).toBeLessThanOrEqual(0.25 + 1e-6);
+    // legato: phrases of 2-5 notes, one picked note then hammer-ons/pull-offs on its string, each 0-8 dB under it.
     const legato = take('legato').truth.notes;
-    expect(legato.slice(1).every((n, i) => n.stringIndex === legato[i].stringIndex)).toBe(true);
+    expect(legato[0].articulation).toBe('picked');
+    let phraseLevel = legato[0].levelDb;
+    let phraseLength = 1;
+    const lengths: number[] = [];
+    legato.slice(1).forEach((n, i) => {
+      if (n.articulation === 'picked') {
+        lengths.push(phraseLength);
+        phraseLevel = n.levelDb;
+        phraseLength = 1;
+        return;
+      }
+      phraseLength++;
+      expect(n.stringIndex).toBe(legato[i].stringIndex);
+      expect(n.levelDb).toBeLessThanOrEqual(phraseLevel + 1e-9);
+      expect(n.levelDb).toBeGreaterThanOrEqual(phraseLevel - 8 - 1e-9);
+    });
+    expect(lengths.length).toBeGreaterThanOrEqual(3);
+    for (const l of lengths) {
+      expect(l).toBeGreaterThanOrEqual(2);
+      expect(l).toBeLessThanOrEqual(5);
+    }
+    expect(legato.filter((n) => n.articulation === 'legato').length).toBeGreaterThan(legato.length / 3);
     const overlapping = take('overlapping').truth.notes;
     expect(overlapping.slice(1).every((n, i) => n.stringIndex !== overlapping[i].stringIndex)).toBe(true);
     const sal = take('soft-after-loud').truth.notes;
@@ -89,6 +111,33 @@ describe('synthesizeTake', () => {
     // mixed: every class, ringing overlaps (a note still sounds when the next, on another string, starts).
     const mixed = take('mixed').truth.notes;
     expect(new Set(mixed.map((n) => n.label)).size).toBe(3);
+  });
+
+  it('clicksPerSecond adds short broadband clicks between the notes, outside the truth, leaving the notes as they were', () => {
+    const plain = synthesizeTake({ seconds: 10, seed: 5, condition: 'silence-edges' });
+    const clicked = synthesizeTake({ seconds: 10, seed: 5, condition: 'silence-edges', clicksPerSecond: 1 });
+    expect(clicked.truth).toEqual(plain.truth);
+    expect(synthesizeTake({ seconds: 10, seed: 5, condition: 'silence-edges', clicksPerSecond: 1 }).samples).toEqual(clicked.samples);
+    const diff = clicked.samples.map((v, i) => v - plain.samples[i]);
+    // Each click is short: the difference is non-zero in at most ~10 bursts of <= 10 ms.
+    let bursts = 0;
+    let nonZero = 0;
+    for (let i = 0; i < diff.length; i++) {
+      if (diff[i] === 0) continue;
+      nonZero++;
+      if (i === 0 || diff[i - 1] === 0) bursts++;
+    }
+    expect(bursts).toBeGreaterThanOrEqual(5);
+    expect(bursts).toBeLessThanOrEqual(40); // a burst may contain exact zero crossings
+    expect(nonZero).toBeLessThanOrEqual(10 * Math.round(0.01 * SAMPLE_RATE));
+    // ... and never on an attack: >= 40 ms from every truth onset.
+    const onsets = plain.truth.notes.map((n) => Math.round(n.onsetSec * SAMPLE_RATE));
+    for (let i = 0; i < diff.length; i++) {
+      if (diff[i] !== 0 && (i === 0 || diff[i - 1] === 0)) {
+        expect(Math.min(...onsets.map((o) => Math.abs(o - i)))).toBeGreaterThanOrEqual(Math.round(0.04 * SAMPLE_RATE));
+      }
+    }
+    expect(() => synthesizeTake({ seconds: 5, seed: 1, clicksPerSecond: -1 })).toThrow(/clicksPerSecond/);
   });
 
   it('rejects bad options', () => {
