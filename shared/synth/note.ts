@@ -15,7 +15,7 @@ import { Rng } from '../rng';
 import { addBiquad, applyBiquad, dbToGain, designBiquad, peakAbs } from './filters';
 import { InstrumentParams, sampleInstrument } from './instrument';
 import { applyRoom } from './room';
-import { BarrierParams, renderString } from './waveguide';
+import { BarrierParams, renderString, StringParams } from './waveguide';
 
 export type NoteVariant = 'ring' | 'palm-mute' | 'dead-note' | 'fret-buzz';
 
@@ -34,7 +34,13 @@ export interface DeadNoteParams {
   noiseLevel: number;
 }
 
-export interface NoteParams {
+/** The string's physical parameters come straight from the waveguide's (documented there). */
+type NoteStringParams = Pick<
+  StringParams,
+  't60' | 't60High' | 'highFreq' | 'dispersion' | 'dispersionStages' | 'pluckPosition' | 'pickHardness' | 'excitationNoise'
+>;
+
+export interface NoteParams extends NoteStringParams {
   label: ToneClass;
   variant: NoteVariant;
   midi: number;
@@ -48,14 +54,6 @@ export interface NoteParams {
   velocity: number;
   /** Peak level of the note before the noise floor, dBFS. */
   levelDb: number;
-  t60: number;
-  t60High: number;
-  highFreq: number;
-  dispersion: number;
-  dispersionStages: number;
-  pluckPosition: number;
-  pickHardness: number;
-  excitationNoise: number;
   /** Fret barrier (buzzy only): distance from the fretting point as a fraction of the vibrating length, height relative to the local amplitude. */
   barrier: BarrierParams | null;
   deadNote: DeadNoteParams | null;
