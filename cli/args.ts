@@ -5,16 +5,27 @@ export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** `--help` was asked for: main prints `text` to stdout and exits 0. */
+export class HelpRequested extends Error {
+  constructor(readonly text: string) {
+    super('help requested');
+  }
+}
+
 /**
  * Strict option parsing for every command (node:util parseArgs), with usage errors that say what was wrong.
- * `--help` is always accepted; the caller prints its help text when `values.help` is set.
+ * `--help`/`-h` is always accepted and answered with the command's `help` text (see HelpRequested).
  */
-export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, help: string, allowPositionals = true) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (err) {
+    if (argv.includes('--help') || argv.includes('-h')) throw new HelpRequested(help);
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+  if ((parsed.values as { help?: boolean }).help) throw new HelpRequested(help);
+  return parsed;
 }
 
 /** A positive integer option, or the default when absent. */

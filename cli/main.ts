@@ -3,7 +3,7 @@
  * Machine-readable output (--json) goes to stdout only; messages and errors go to stderr.
  */
 import { BuzzfinderError } from '../shared/errors';
-import { UsageError } from './args';
+import { HelpRequested, UsageError } from './args';
 
 interface CommandModule {
   /** One line for `buzzfinder help`. */
@@ -56,6 +56,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await load().run(rest);
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(err.text + '\n');
+      return 0;
+    }
     if (err instanceof UsageError) {
       process.stderr.write(`buzzfinder ${name}: ${err.message}\n`);
       return 2;

@@ -1,8 +1,8 @@
 /**
  * Trains the bundled default model (models/default/) on a dataset made by `buzzfinder dataset`
  * (synth + soundfont sources), with a fixed seed, and records its metrics in its metadata:
- *   npx buzzfinder dataset --out /tmp/ds --size 4500 --seed 11
- *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--out models/default] [--budget-min 20]
+ *   npx buzzfinder dataset --out /tmp/ds --size 9000 --seed 12
+ *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--from models/default] [--out models/default] [--budget-min 20]
  * The real clips in ../shared/reference/real-clips are evaluated (reported), never trained or tuned on.
  */
 import * as path from 'node:path';
@@ -33,6 +33,8 @@ async function main(): Promise<void> {
       'bn-momentum': { type: 'string', default: '0.9' },
       pipeline: { type: 'string', default: 'per-clip-standardize' },
       'budget-min': { type: 'string', default: '20' },
+      /** How the dataset was made, recorded in the model's metadata. */
+      'dataset-command': { type: 'string', default: 'buzzfinder dataset --size 9000 --seed 12 --sources synth,soundfont' },
       from: { type: 'string' },
       version: { type: 'string' },
     },
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
     sets,
     metrics: { test, validation },
     backend: tfBackendName(),
-    notes: { dataset: { seed: manifest.seed, size: clips.length, command: 'buzzfinder dataset --size 4500 --seed 11 --sources synth,soundfont' } },
+    notes: { dataset: { seed: manifest.seed, size: clips.length, command: values['dataset-command'] } },
   });
   const classifier = new TfClipClassifier(trained.model, metadata);
   const real = await evaluateRealClips(classifier);

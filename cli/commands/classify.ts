@@ -22,11 +22,7 @@ const HELP = `Usage: buzzfinder classify <clip.wav>... [--model <dir>] [--json]
   --json        print a JSON array, one {"file","label","confidence","probabilities"} per file, in argument order`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { model: { type: 'string' }, json: { type: 'boolean' } });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(argv, { model: { type: 'string' }, json: { type: 'boolean' } }, HELP);
   if (positionals.length === 0) throw new UsageError('give at least one WAV file');
   const config = loadConfig();
   const modelDir = path.resolve(values.model ?? config.defaultModelDir);

@@ -34,7 +34,7 @@ export const summary = 'Generate a labelled clip dataset (synth + soundfont), or
 
 const HELP = `Usage:
   buzzfinder dataset --out <dir> [--size N] [--seed S] [--sources synth,soundfont] [--soundfont-share F]
-                     [--no-augment] [--soundfont <file.sf2>] [--force]
+                     [--context-share F] [--no-augment] [--soundfont <file.sf2>] [--force]
   buzzfinder dataset import <folder-or-take.wav> [--labels <csv>] --out <dir> [--seed S] [--force]
 
 Generate: writes <dir>/{buzzy,clean,muted}/*.wav (2 s, mono, 22050 Hz, 16-bit, onset at 0.1 s) and
@@ -44,6 +44,8 @@ Same seed, same options -> byte-identical WAVs and manifest (except its "created
   --seed S             integer seed (default 1)
   --sources LIST       synth (required: it supplies the buzzy class), soundfont (default: synth,soundfont)
   --soundfont-share F  fraction of the clean and of the muted clips rendered from the soundfont (default 0.25)
+  --context-share F    fraction of the synth clips that also hold neighbouring notes (one ringing in from before,
+                       notes played after), as clips cut from a take do (default 0.4; 0 = isolated notes)
   --no-augment         skip augmentation
   --soundfont FILE     .sf2 to render (default /usr/share/sounds/sf2/FluidR3_GM.sf2)
   --force              replace an existing dataset in <dir> (removes its manifest and class-folder WAVs)
@@ -165,17 +167,15 @@ export async function runGenerate(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       sources: { type: 'string' },
       'soundfont-share': { type: 'string' },
+      'context-share': { type: 'string' },
       'no-augment': { type: 'boolean' },
       soundfont: { type: 'string' },
       force: { type: 'boolean' },
       workers: { type: 'string' },
     },
+    HELP,
     false,
   );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if (!values.out) throw new UsageError('--out <dir> is required');
   const size = intOption(values.size, 'size', 3000, 3);
   const seed = intOption(values.seed, 'seed', 1, 0);
@@ -186,10 +186,15 @@ export async function runGenerate(argv: string[]): Promise<number> {
     share = Number(values['soundfont-share']);
     if (!(share >= 0 && share <= 0.9)) throw new UsageError(`--soundfont-share must be a number in [0, 0.9], got '${values['soundfont-share']}'`);
   }
+  let contextShare: number | undefined;
+  if (values['context-share'] !== undefined) {
+    contextShare = Number(values['context-share']);
+    if (!(contextShare >= 0 && contextShare <= 1)) throw new UsageError(`--context-share must be a number in [0, 1], got '${values['context-share']}'`);
+  }
   const started = Date.now();
   // Fail before any work if the soundfont source cannot run.
   const setup = sources.includes('soundfont') ? findSoundfontSetup({ soundfont: values.soundfont }) : null;
-  const plan = planDataset({ size, seed, sources, soundfontShare: share, augment: !values['no-augment'] });
+  const plan = planDataset({ size, seed, sources, soundfontShare: share, contextShare, augment: !values['no-augment'] });
   const out = path.resolve(values.out);
   prepareOutDir(out, values.force === true);
 
@@ -294,11 +299,7 @@ function walkWavs(dir: string): string[] {
 }
 
 export async function runImport(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { labels: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' } });
-  if (values.help) {
-    process.stdout.write(IMPORT_HELP + '\n');
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(argv, { labels: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' } }, IMPORT_HELP);
   if (positionals.length !== 1) throw new UsageError('dataset import needs exactly one <folder-or-take.wav>');
   if (!values.out) throw new UsageError('--out <dir> is required');
   const seed = intOption(values.seed, 'seed', 0, 0);

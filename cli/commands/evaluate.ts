@@ -24,12 +24,9 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
     { model: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, 'real-clips': { type: 'string' }, json: { type: 'boolean' } },
+    HELP,
     false,
   );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if (!values.model) throw new UsageError('--model <dir> is required');
   if (!values.data) throw new UsageError('--data <dataset dir> is required');
   const split = values.split ?? 'test';

@@ -102,11 +102,7 @@ function describe(f: FileFeatures): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, HELP);
   if (positionals.length === 0) throw new UsageError('expected at least one WAV file (see --help)');
   const { maxUploadBytes } = loadConfig();
   const results = positionals.map((file) => computeFileFeatures(file, maxUploadBytes));

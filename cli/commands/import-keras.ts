@@ -16,11 +16,7 @@ model_weights/), checks its layers, and writes model.json + weights.bin + metada
 The imported model expects the seed's raw comprehensive MFCC (feature pipeline normalization 'none').`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { out: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' } });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(argv, { out: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' } }, HELP);
   if (positionals.length !== 1) throw new UsageError('give exactly one .h5 file');
   if (!values.out) throw new UsageError('--out <dir> is required');
   const file = positionals[0];

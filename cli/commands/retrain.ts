@@ -25,12 +25,9 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
     { dataset: { type: 'string' }, from: { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, 'job-id': { type: 'string' }, wait: { type: 'boolean' } },
+    HELP,
     false,
   );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if (!values.dataset) throw new UsageError('--dataset <prefix> is required');
   const jobId = values['job-id'] ?? `job-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
   let message;

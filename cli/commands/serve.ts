@@ -17,11 +17,7 @@ Starts everything locally with no cloud account (configuration: environment vari
 Logs are JSON lines on stdout. Ctrl-C (SIGINT) or SIGTERM stops it.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { port: { type: 'string' } }, false);
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  const { values } = parseCommandArgs(argv, { port: { type: 'string' } }, HELP, false);
   const config = loadConfig();
   const port = intOption(values.port, 'port', config.port, 0);
   const stack = await startLocalStack(config, { port });

@@ -23,12 +23,9 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
     { out: { type: 'string' }, truth: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' }, condition: { type: 'string' } },
+    HELP,
     false,
   );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if (!values.out) throw new UsageError('--out <take.wav> is required');
   if (!values.truth) throw new UsageError('--truth <truth.json> is required');
   const seconds = values.seconds === undefined ? 30 : Number(values.seconds);

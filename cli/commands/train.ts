@@ -53,12 +53,9 @@ export async function run(argv: string[]): Promise<number> {
       name: { type: 'string' },
       version: { type: 'string' },
     },
+    HELP,
     false,
   );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if (!values.data) throw new UsageError('--data <dataset dir> is required');
   if (!values.out) throw new UsageError('--out <dir> is required');
   const lr = values['learning-rate'] === undefined ? DEFAULT_TRAINING_CONFIG.learningRate : Number(values['learning-rate']);

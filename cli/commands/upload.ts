@@ -20,11 +20,7 @@ Writes the take to the uploads bucket (local: <localRoot>/<uploads bucket>/; gcs
   --timeout S  give up waiting after S seconds (default 300)`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { name: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(argv, { name: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } }, HELP);
   if (positionals.length !== 1) throw new UsageError('expected exactly one take file');
   const file = positionals[0];
   const timeoutSec = intOption(values.timeout, 'timeout', 300);

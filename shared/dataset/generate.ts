@@ -6,13 +6,16 @@
  * Groups: a synthetic instrument (guitar + pickup/mic + room + noise floor) of 10-30 clips of mixed classes;
  * a soundfont clean program; the muted program per register (it is the only recorded muted source, and its
  * samples differ per register, so it can still reach every split).
+ * Context: a share of the synth clips carry neighbouring notes of the same guitar (one still ringing from before
+ * the onset, notes played after it), because a clip cut from a take holds them too; the label stays the clip's note.
  */
-import { CLASSES, PRE_ONSET_SECONDS, SAMPLE_RATE, ToneClass } from '../constants';
+import { CLASSES, CLIP_SECONDS, PRE_ONSET_SECONDS, SAMPLE_RATE, ToneClass } from '../constants';
 import { Rng } from '../rng';
 import { AppliedAugmentation, augmentClip } from '../synth/augment';
 import { InstrumentParams, sampleInstrument } from '../synth/instrument';
 import { dbToGain, peakAbs } from '../synth/filters';
-import { addNoiseFloor, MAX_MIDI, MIN_MIDI, NoteParams, sampleNoteParams, synthesizeNote } from '../synth/note';
+import { mixNotesDry } from '../synth/mix';
+import { addNoiseFloor, MAX_MIDI, MIN_MIDI, NoteParams, recordDryMix, sampleMidiOnString, sampleNoteParams, synthesizeNote } from '../synth/note';
 import { sha256Hex } from './hash';
 import { assignSplits, summarizeGroups } from './splits';
 import { ClipSource, Manifest, MANIFEST_VERSION, ManifestClip, ManifestGroup, Split } from './types';
@@ -41,6 +44,14 @@ export interface DatasetOptions {
   augment?: boolean;
   /** Synth clips per instrument group (default 10..30). */
   groupSize?: { min: number; max: number };
+  /** Fraction of the synth clips that carry neighbouring notes (default 0.4; 0 = isolated notes only). */
+  contextShare?: number;
+}
+
+/** A neighbouring note in a clip: same guitar, its attack `offsetSec` after (or, negative, before) the clip's note. */
+export interface ContextNote {
+  note: NoteParams;
+  offsetSec: number;
 }
 
 export interface SoundfontNote {
@@ -60,6 +71,8 @@ export interface PlannedClip {
   midi: number;
   /** Synth clips: the full note parameters (instrument included). */
   note?: NoteParams;
+  /** Synth clips: neighbouring notes mixed into the clip (absent for an isolated note). */
+  context?: ContextNote[];
   /** Soundfont clips: what to render. */
   soundfont?: SoundfontNote;
   /** Seed of this clip's augmentation, or null when augmentation is off. */
@@ -80,7 +93,43 @@ export function childSeed(seed: number, stream: number, index: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const STREAM = { labels: 1, instrument: 2, note: 3, augment: 4, soundfont: 5 } as const;
+const STREAM = { labels: 1, instrument: 2, note: 3, augment: 4, soundfont: 5, context: 6 } as const;
+
+/** How neighbouring notes are drawn; gaps as in played takes (fast runs down to 0.12 s). */
+const CONTEXT = {
+  /** Chance of a note ringing in from before the onset, and how long before (s). */
+  before: { p: 0.5, minSec: 0.12, maxSec: 1.5 },
+  /** Chance of following notes when there is a note before (always when there is none). */
+  afterP: 0.8,
+  fastGapP: 0.35,
+  fastGapSec: { min: 0.12, max: 0.3 },
+  gapSec: { min: 0.3, max: 1.5 },
+  /** Chance that a neighbour is on the clip note's string (it then cuts or is cut, as on a guitar). */
+  sameStringP: 0.35,
+  /** Neighbour level relative to the clip's note, dB. */
+  levelDb: { min: -15, max: 6 },
+} as const;
+
+function sampleContext(target: NoteParams, rng: Rng): ContextNote[] {
+  const neighbour = (offsetSec: number, k: number): ContextNote => {
+    const stringIndex = rng.chance(CONTEXT.sameStringP) ? target.stringIndex : (target.stringIndex + rng.int(1, 5)) % 6;
+    const midi = sampleMidiOnString(stringIndex, rng);
+    const note = sampleNoteParams({ label: rng.pick(CLASSES), rng: rng.fork(k), midi, instrument: target.instrument, stringIndex });
+    note.levelDb = Math.min(-1, target.levelDb + rng.uniform(CONTEXT.levelDb.min, CONTEXT.levelDb.max));
+    return { note, offsetSec };
+  };
+  const out: ContextNote[] = [];
+  if (rng.chance(CONTEXT.before.p)) out.push(neighbour(-rng.logUniform(CONTEXT.before.minSec, CONTEXT.before.maxSec), 0));
+  if (out.length === 0 || rng.chance(CONTEXT.afterP)) {
+    const window = CLIP_SECONDS - PRE_ONSET_SECONDS;
+    for (let t = 0; ; ) {
+      t += rng.chance(CONTEXT.fastGapP) ? rng.uniform(CONTEXT.fastGapSec.min, CONTEXT.fastGapSec.max) : rng.logUniform(CONTEXT.gapSec.min, CONTEXT.gapSec.max);
+      if (t >= window) break;
+      out.push(neighbour(t, out.length + 1));
+    }
+  }
+  return out;
+}
 
 function perClassCounts(size: number): Record<ToneClass, number> {
   const base = Math.floor(size / 3);
@@ -110,6 +159,8 @@ export function planDataset(options: DatasetOptions): DatasetPlan {
   const augment = options.augment ?? true;
   const groupSize = options.groupSize ?? { min: 10, max: 30 };
   if (!(groupSize.min >= 1 && groupSize.max >= groupSize.min)) throw new TypeError('planDataset: bad groupSize');
+  const contextShare = options.contextShare ?? 0.4;
+  if (!(contextShare >= 0 && contextShare <= 1)) throw new TypeError(`planDataset: contextShare must be in [0, 1], got ${contextShare}`);
 
   const counts = perClassCounts(size);
   const sf: Record<ToneClass, number> = { buzzy: 0, clean: 0, muted: 0 };
@@ -137,6 +188,8 @@ export function planDataset(options: DatasetOptions): DatasetPlan {
       const index = clips.length;
       const label = synthLabels[pos];
       const note = sampleNoteParams({ label, rng: new Rng(childSeed(seed, STREAM.note, index)), instrument });
+      const contextRng = new Rng(childSeed(seed, STREAM.context, index));
+      const context = contextRng.next() < contextShare ? sampleContext(note, contextRng) : undefined;
       clips.push({
         index,
         file: `${label}/synth-${String(index).padStart(6, '0')}.wav`,
@@ -145,6 +198,7 @@ export function planDataset(options: DatasetOptions): DatasetPlan {
         group,
         midi: note.midi,
         note,
+        ...(context ? { context } : {}),
         augmentSeed: augment ? childSeed(seed, STREAM.augment, index) : null,
       });
     }
@@ -180,13 +234,19 @@ export function planDataset(options: DatasetOptions): DatasetPlan {
 
   const splits = assignSplits(summarizeGroups(clips), { seed });
   for (const [name, split] of splits) groups[name].split = split;
-  return { options: { size, seed, sources, soundfontShare: share, augment, groupSize }, clips, groups };
+  return { options: { size, seed, sources, soundfontShare: share, augment, groupSize, contextShare }, clips, groups };
 }
 
-/** Renders a planned synth clip (2 s, onset at 0.1 s), before augmentation. */
+/** Renders a planned synth clip (2 s, onset at 0.1 s) with its neighbouring notes, before augmentation. */
 export function renderSynthClip(clip: PlannedClip): Float32Array {
-  if (!clip.note) throw new TypeError(`renderSynthClip: clip ${clip.index} is not a synth clip`);
-  return synthesizeNote(clip.note);
+  const { note, context } = clip;
+  if (!note) throw new TypeError(`renderSynthClip: clip ${clip.index} is not a synth clip`);
+  if (!context?.length) return synthesizeNote(note);
+  const onset = Math.round(note.onsetSec * SAMPLE_RATE);
+  const notes = [{ params: note, onsetSample: onset }, ...context.map((c) => ({ params: c.note, onsetSample: onset + Math.round(c.offsetSec * SAMPLE_RATE) }))];
+  const mix = mixNotesDry(notes, Math.round(note.durationSec * SAMPLE_RATE), SAMPLE_RATE);
+  recordDryMix(mix, note, SAMPLE_RATE);
+  return mix;
 }
 
 /**
@@ -218,7 +278,8 @@ export function manifestClipOf(clip: PlannedClip, split: Split, applied: Applied
   let params: Record<string, unknown> | undefined;
   if (clip.note) {
     const { instrument: _instrument, ...rest } = clip.note;
-    params = { generator: 'waveguide', ...rest };
+    const context = clip.context?.map((c) => ({ offsetSec: c.offsetSec, label: c.note.label, variant: c.note.variant, midi: c.note.midi, stringIndex: c.note.stringIndex, levelDb: c.note.levelDb }));
+    params = { generator: 'waveguide', ...rest, ...(context ? { context } : {}) };
   } else if (clip.soundfont) {
     params = { generator: 'fluidsynth', soundfont: 'FluidR3_GM', ...clip.soundfont };
   }

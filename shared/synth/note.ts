@@ -80,6 +80,12 @@ function maxFret(stringIndex: number): number {
   return stringIndex === 5 ? 24 : 22;
 }
 
+/** A MIDI note playable on `stringIndex`, mostly in the lower 12 frets. */
+export function sampleMidiOnString(stringIndex: number, rng: Rng): number {
+  const top = rng.chance(0.8) ? 12 : maxFret(stringIndex);
+  return Math.min(MAX_MIDI, Math.max(MIN_MIDI, OPEN_STRINGS[stringIndex] + rng.int(0, top)));
+}
+
 export interface SampleNoteOptions {
   label: ToneClass;
   rng: Rng;
@@ -290,7 +296,12 @@ export function synthesizeNote(params: NoteParams, sampleRate = SAMPLE_RATE): Fl
   if (!(total > 0) || start < 0 || start >= total) throw new TypeError('synthesizeNote: onsetSec must lie inside durationSec');
   const out = new Float32Array(total);
   renderNoteDry(params, out, start, total - start, sampleRate);
-  applyRoom(out, params.instrument.room, sampleRate);
-  addNoiseFloor(out, params.instrument.noiseFloorDb, new Rng(params.noiseSeed ^ 0x5bd1e995));
+  recordDryMix(out, params, sampleRate);
   return out;
+}
+
+/** What the recording adds to a dry mix whose main note is `params`: its instrument's room and noise floor (in place). */
+export function recordDryMix(mix: Float32Array, params: NoteParams, sampleRate = SAMPLE_RATE): void {
+  applyRoom(mix, params.instrument.room, sampleRate);
+  addNoiseFloor(mix, params.instrument.noiseFloorDb, new Rng(params.noiseSeed ^ 0x5bd1e995));
 }

@@ -9,7 +9,8 @@ import { BuzzfinderError } from '../errors';
 import { Rng } from '../rng';
 import { peakAbs } from './filters';
 import { InstrumentParams, sampleInstrument } from './instrument';
-import { addNoiseFloor, MAX_MIDI, MIN_MIDI, NoteParams, NoteVariant, OPEN_STRINGS, renderNoteDry, sampleNoteParams } from './note';
+import { mixNotesDry } from './mix';
+import { addNoiseFloor, NoteParams, NoteVariant, sampleMidiOnString, sampleNoteParams } from './note';
 import { applyRoom } from './room';
 
 export type TakeCondition = 'mixed' | 'fast-run' | 'soft-after-loud' | 'legato' | 'overlapping' | 'quiet' | 'noisy' | 'silence-edges';
@@ -50,16 +51,6 @@ export class TakeOptionsError extends BuzzfinderError {
   constructor(message: string) {
     super('bad_take_options', message);
   }
-}
-
-function fretsOn(stringIndex: number): number {
-  return stringIndex === 5 ? 24 : 22;
-}
-
-/** A MIDI note playable on `stringIndex`, mostly in the lower 12 frets. */
-function midiOnString(stringIndex: number, rng: Rng): number {
-  const top = rng.chance(0.8) ? 12 : fretsOn(stringIndex);
-  return Math.min(MAX_MIDI, Math.max(MIN_MIDI, OPEN_STRINGS[stringIndex] + rng.int(0, top)));
 }
 
 interface Planned {
@@ -160,7 +151,7 @@ export function synthesizeTake(options: TakeOptions): SynthTake {
     if (prev && hammerOn) stringIndex = prev.stringIndex;
     else if (prev && mode === 'overlapping') stringIndex = (prev.stringIndex + plan.int(1, 5)) % 6;
     else stringIndex = plan.int(0, 5);
-    const midi = midiOnString(stringIndex, plan);
+    const midi = sampleMidiOnString(stringIndex, plan);
     const params = sampleNoteParams({ label, rng: plan.fork(notes.length), midi, instrument, stringIndex });
     params.onsetSec = 0;
     if (mode === 'soft-after-loud') {
@@ -195,28 +186,7 @@ export function synthesizeTake(options: TakeOptions): SynthTake {
     if (notes.length > seconds * 10) break; // cannot happen with gaps >= 0.12 s; a guard, not a rule
   }
 
-  // Each note rings until the next note on the same string (legato: cut with a 5 ms crossfade) or its natural end.
-  const mix = new Float32Array(total);
-  const fade = Math.round(0.005 * sr);
-  for (let k = 0; k < notes.length; k++) {
-    const { params, onsetSample } = notes[k];
-    let end = total;
-    for (let j = k + 1; j < notes.length; j++) {
-      if (notes[j].params.stringIndex === params.stringIndex) {
-        end = Math.min(total, notes[j].onsetSample + fade);
-        break;
-      }
-    }
-    const natural = Math.ceil((1.7 * Math.max(params.t60, 0.2) + 0.3) * sr);
-    const length = Math.min(end - onsetSample, natural);
-    if (length <= 0) continue;
-    const buf = new Float32Array(length);
-    renderNoteDry(params, buf, 0, length, sr);
-    if (end - onsetSample <= natural && end < total) {
-      for (let i = 0; i < fade && length - 1 - i >= 0; i++) buf[length - 1 - i] *= i / fade;
-    }
-    for (let i = 0; i < length; i++) mix[onsetSample + i] += buf[i];
-  }
+  const mix = mixNotesDry(notes, total, sr);
   applyRoom(mix, instrument.room, sr);
 
   let floorDb = instrument.noiseFloorDb;

@@ -1,5 +1,5 @@
-import { CLASSES } from '../../shared/constants';
-import { planDataset, SOUNDFONT_MUTED_MAX_MIDI } from '../../shared/dataset/generate';
+import { CLASSES, SAMPLE_RATE } from '../../shared/constants';
+import { manifestClipOf, planDataset, renderSynthClip, SOUNDFONT_MUTED_MAX_MIDI } from '../../shared/dataset/generate';
 
 describe('planDataset', () => {
   it('balances the classes, keeps the soundfont out of buzzy and sizes synth groups 10-30', () => {
@@ -65,5 +65,50 @@ describe('planDataset', () => {
     expect(() => planDataset({ size: 30, seed: 1, sources: ['soundfont'] })).toThrow(/synth/);
     expect(() => planDataset({ size: 30, seed: 1, sources: ['bogus' as never] })).toThrow(/sources/);
     expect(() => planDataset({ size: 30, seed: 1, sources: ['synth'], soundfontShare: 1 })).toThrow(/soundfontShare/);
+  });
+});
+
+describe('clips with neighbouring notes (context)', () => {
+  const plan = planDataset({ size: 300, seed: 21, sources: ['synth'], contextShare: 0.5 });
+  const withContext = plan.clips.filter((c) => c.context);
+
+  it('gives about contextShare of the synth clips neighbours on the same guitar, inside the clip window', () => {
+    expect(withContext.length / plan.clips.length).toBeGreaterThan(0.4);
+    expect(withContext.length / plan.clips.length).toBeLessThan(0.6);
+    for (const clip of withContext) {
+      expect(clip.context!.length).toBeGreaterThan(0);
+      for (const c of clip.context!) {
+        expect(c.note.instrument).toEqual(clip.note!.instrument);
+        expect(c.offsetSec).toBeGreaterThan(-1.51);
+        expect(c.offsetSec).toBeLessThan(1.9);
+        expect(Math.abs(c.offsetSec)).toBeGreaterThanOrEqual(0.12);
+        expect(c.note.levelDb).toBeLessThanOrEqual(-1);
+      }
+    }
+    // Fast neighbours (gaps down to 0.12 s) and notes ringing in from before both occur.
+    const offsets = withContext.flatMap((c) => c.context!.map((n) => n.offsetSec));
+    expect(offsets.some((o) => o > 0 && o < 0.3)).toBe(true);
+    expect(offsets.some((o) => o < 0)).toBe(true);
+    expect(planDataset({ size: 300, seed: 21, sources: ['synth'], contextShare: 0 }).clips.some((c) => c.context)).toBe(false);
+    expect(() => planDataset({ size: 30, seed: 1, sources: ['synth'], contextShare: 1.5 })).toThrow(/contextShare/);
+  });
+
+  it('leaves the clip notes themselves as they are without context, and records the neighbours in the manifest', () => {
+    const isolated = planDataset({ size: 300, seed: 21, sources: ['synth'], contextShare: 0 });
+    expect(plan.clips.map((c) => c.note)).toEqual(isolated.clips.map((c) => c.note));
+    const clip = withContext.find((c) => c.context!.some((n) => n.offsetSec > 0.3 && n.note.stringIndex !== c.note!.stringIndex))!;
+    const entry = manifestClipOf(clip, 'train', []);
+    expect((entry.params as { context: unknown[] }).context).toHaveLength(clip.context!.length);
+    // Rendering: the neighbour is heard after its onset (more energy than the isolated note there), not before.
+    const alone = renderSynthClip(isolated.clips[clip.index]);
+    const mixed = renderSynthClip(clip);
+    const pre = Math.round(0.1 * SAMPLE_RATE);
+    const later = clip.context!.filter((n) => n.offsetSec > 0).map((n) => pre + Math.round(n.offsetSec * SAMPLE_RATE));
+    const firstAfter = Math.min(...later);
+    const before = clip.context!.some((n) => n.offsetSec < 0);
+    if (!before) expect(Array.from(mixed.subarray(0, firstAfter))).toEqual(Array.from(alone.subarray(0, firstAfter)));
+    expect(mixed.length).toBe(alone.length);
+    const energy = (x: Float32Array) => x.subarray(firstAfter, firstAfter + 2205).reduce((s, v) => s + v * v, 0);
+    expect(energy(mixed)).not.toBeCloseTo(energy(alone), 6);
   });
 });
