@@ -23,7 +23,7 @@ export function predictFeatures(model: tf.LayersModel, values: Float32Array, n: 
     const count = Math.min(batchSize, n - start);
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(values.subarray(start * FEATURE_SIZE, (start + count) * FEATURE_SIZE), [count, FEATURE_FRAMES, FEATURE_COEFFS, 1]);
-      return model.predict(x) as tf.Tensor;
+      return model.predict(x, { batchSize: count }) as tf.Tensor; // one pass, no re-slicing into 32s
     });
     out.set(probs.dataSync(), start * CLASSES.length);
     probs.dispose();
