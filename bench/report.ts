@@ -6,8 +6,9 @@
  * pitch, clips+descriptors, features, model) for the in-memory path and the streaming path (peak RSS too).
  * Model: models/default if present, else the seed CNN with seeded weights (same compute).
  *
- * `npx tsx bench/report.ts --quality [--seeds 5]`: onset F1 per take condition, pitch accuracy, the reference
- * take, and the clip overlap-policy study (docs/report.md).
+ * `npx tsx bench/report.ts --quality [--seeds 5]`: onset F1 per take condition (also with non-note clicks and
+ * the optional click tests), pitch accuracy per condition and register, the reference take, and the clip
+ * overlap-policy study (docs/report.md).
  * Both print a table, then one JSON line.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,7 +30,7 @@ import { comprehensiveMfcc } from '../shared/features/comprehensive';
 import { extractFeatureBatch } from '../shared/features/pipeline';
 import { buildSeedCnn } from '../shared/model/architecture';
 import { TfClipClassifier, loadClassifier } from '../shared/model/classifier';
-import { detectOnsets } from '../shared/onsets/detect';
+import { DetectOnsetsOptions, REJECT_CLICKS, detectOnsets } from '../shared/onsets/detect';
 import { onsetScores } from '../shared/onsets/evaluate';
 import { NotePitchEstimator } from '../shared/pitch/note-pitch';
 import { centsBetween, midiToHz } from '../shared/pitch/notes';
@@ -38,6 +39,7 @@ import { OVERLAP_POLICIES, OverlapPolicy, cutClip } from '../shared/report/clips
 import { Rng } from '../shared/rng';
 import { sampleNoteParams, synthesizeNote } from '../shared/synth/note';
 import { TAKE_CONDITIONS, synthesizeTake } from '../shared/synth/take';
+import { readReferenceBytes, readReferenceJson } from '../test/helpers/reference';
 import { untrainedSeedMetadata } from '../test/report/seed-model';
 
 // The original pipeline on the reference machine (task brief): librosa onset detection of a 10-minute take and
@@ -122,12 +124,25 @@ async function speed(minutes: number): Promise<void> {
     ['streaming path total', streamMs],
   ];
   const originalSec = ORIGINAL_ONSETS_SEC + (ORIGINAL_MFCC_300_SEC * notes) / 300;
+  // The original's figures are for a 10-minute take with ~300 notes: our per-note stages scaled to 300 notes
+  // (onsets and decoding depend on the duration, not on the note count).
+  const perNote = (ms: number) => (ms * 300) / notes;
+  const ours300 = {
+    onsets: timings.onsets * (10 / minutes),
+    pitch: perNote(timings.pitch),
+    clips: perNote(timings.clips),
+    features: perNote(timed.featuresMs),
+    model: perNote(timed.modelMs),
+  };
+  const ours300Total = ours300.onsets + ours300.pitch + ours300.clips + ours300.features + ours300.model;
+  const original300 = (ORIGINAL_ONSETS_SEC + ORIGINAL_MFCC_300_SEC) * 1000;
   console.log(`report of a ${minutes}-minute take (${notes} notes, onset F1 ${f1.toFixed(3)}; model ${inner.identity.name})`);
   console.log('stage (CPU time of this process)        ms');
   for (const [name, ms] of rows) console.log(`${name.padEnd(38)} ${ms.toFixed(0).padStart(7)}`);
   console.log(`wall time (in-memory path, shared CPU)  ${wallMs.toFixed(0).padStart(7)}`);
   console.log(`original onset + MFCC (scaled to ${notes} notes): ${(originalSec * 1000).toFixed(0)} ms + Keras model`);
   console.log(`ours without decode/resample: ${(totalMs - decodeMs).toFixed(0)} ms (onsets+features+model ${(timings.onsets + timed.featuresMs + timed.modelMs).toFixed(0)} ms)`);
+  console.log(`10-minute take with 300 notes (per-note stages scaled): onsets ${ours300.onsets.toFixed(0)} + pitch ${ours300.pitch.toFixed(0)} + clips ${ours300.clips.toFixed(0)} + features ${ours300.features.toFixed(0)} + model ${ours300.model.toFixed(0)} = ${ours300Total.toFixed(0)} ms; original onset + MFCC ${original300.toFixed(0)} ms + Keras model (not measured here); onsets + features alone: ours ${(ours300.onsets + ours300.features).toFixed(0)} ms vs ${original300.toFixed(0)} ms`);
   console.log(`streaming from disk (own process): notes equal: ${streamed.notes === notes}; peak RSS ${streamed.peakRssMiB} MiB, of which ${streamed.baselineRssMiB} MiB before the take (node + tfjs + model); the WAV is ${(wav.length / 2 ** 20).toFixed(0)} MiB, the decoded take at 22.05 kHz ${((audio.samples.length * 4) / 2 ** 20).toFixed(0)} MiB`);
   const result = {
     area: 'report',
@@ -137,6 +152,9 @@ async function speed(minutes: number): Promise<void> {
     ms: Object.fromEntries(rows.map(([k, v]) => [k, Math.round(v)])),
     wallMs: Math.round(wallMs),
     originalOnsetPlusMfccMs: Math.round(originalSec * 1000),
+    notes300Ms: Object.fromEntries(Object.entries(ours300).map(([k, v]) => [k, Math.round(v)])),
+    notes300TotalMs: Math.round(ours300Total),
+    original300OnsetPlusMfccMs: Math.round(original300),
     streamingPeakRssMiB: Math.round(peakRss / 2 ** 20),
     streamingBaselineRssMiB: streamed.baselineRssMiB,
   };
@@ -191,70 +209,113 @@ class KnnClassifier {
 
 async function quality(seeds: number): Promise<void> {
   const result: Record<string, unknown> = { area: 'report-quality' };
-  // Onset F1 per condition (thresholds were chosen on seeds 1-2).
-  console.log(`onset detection, ±50 ms, synthesizeTake 30 s, seeds 3..${2 + seeds}`);
-  console.log('condition          F1     P      R     MAE ms  notes');
-  const perCondition: Record<string, number> = {};
-  let all = { tp: 0, fp: 0, fn: 0 };
-  const pitchStats = { clean: 0, cleanOk: 0, audible: 0, audibleOk: 0, low: 0, lowOk: 0, dead: 0, deadNull: 0 };
+  // Onset F1 per condition (thresholds were chosen on seeds 1-2), without and with one non-note click per second,
+  // for the default detector and the two optional click tests (REJECT_CLICKS = minSustainedRise 0.01).
+  const variants: { name: string; clicks: number; options: DetectOnsetsOptions }[] = [
+    { name: 'default', clicks: 0, options: {} },
+    { name: 'reject-clicks', clicks: 0, options: REJECT_CLICKS },
+    { name: 'minPersistence .02', clicks: 0, options: { minPersistence: 0.02 } },
+    { name: 'default +clicks', clicks: 1, options: {} },
+    { name: 'reject-clicks +clicks', clicks: 1, options: REJECT_CLICKS },
+    { name: 'minPersistence .02 +clicks', clicks: 1, options: { minPersistence: 0.02 } },
+  ];
+  console.log(`onset detection, F1 at ±50 ms, synthesizeTake 30 s, seeds 3..${2 + seeds} (clicks: 1 non-note click per second)`);
+  console.log('condition        ' + variants.map((v) => v.name.padStart(Math.max(8, v.name.length + 1))).join(''));
+  const f1s: Record<string, Record<string, number>> = {};
+  const counts: Record<string, { tp: number; fp: number; fn: number }> = {};
+  const mae: Record<string, number> = {};
+  const registers: [string, number, number][] = [['E2-A2', 40, 45], ['A#2-E3', 46, 52], ['F3-E4', 53, 64], ['F4-E5', 65, 76], ['F5-E6', 77, 88]];
+  const pitchCount = () => ({ n: 0, ok: 0 });
+  const pitchByCondition: Record<string, { n: number; ok: number }> = {};
+  const pitchByRegister: Record<string, { n: number; ok: number }> = Object.fromEntries(registers.map(([r]) => [r, pitchCount()]));
+  const pitchAll = pitchCount();
+  const pitchAudible = pitchCount();
+  const dead = pitchCount();
   const pitcher = new NotePitchEstimator();
   for (const condition of TAKE_CONDITIONS) {
-    let tp = 0;
-    let fp = 0;
-    let fn = 0;
-    let mae = 0;
+    f1s[condition] = {};
+    pitchByCondition[condition] = pitchCount();
+    const sums = variants.map(() => ({ tp: 0, fp: 0, fn: 0 }));
+    let maeSum = 0;
+    let maeN = 0;
     for (let s = 0; s < seeds; s++) {
-      const take = synthesizeTake({ seconds: 30, seed: 3 + s, condition });
+      const takes = [synthesizeTake({ seconds: 30, seed: 3 + s, condition }), synthesizeTake({ seconds: 30, seed: 3 + s, condition, clicksPerSecond: 1 })];
+      variants.forEach((v, k) => {
+        const take = takes[v.clicks];
+        const sc = onsetScores(detectOnsets(take.samples, v.options), take.truth.notes.map((n) => n.onsetSec));
+        sums[k].tp += sc.truePositives;
+        sums[k].fp += sc.falsePositives;
+        sums[k].fn += sc.falseNegatives;
+        if (k === 0) {
+          maeSum += sc.meanAbsErrorSec * sc.truePositives;
+          maeN += sc.truePositives;
+        }
+      });
+      const take = takes[0];
       const truth = take.truth.notes;
-      const sc = onsetScores(detectOnsets(take.samples), truth.map((n) => n.onsetSec));
-      tp += sc.truePositives;
-      fp += sc.falsePositives;
-      fn += sc.falseNegatives;
-      mae += sc.meanAbsErrorSec * sc.truePositives;
       truth.forEach((n, i) => {
         const on = Math.round(n.onsetSec * SAMPLE_RATE);
         const end = i + 1 < truth.length ? Math.round(truth[i + 1].onsetSec * SAMPLE_RATE) : take.samples.length;
         const p = pitcher.estimate(take.samples, on, end).pitch;
-        const ok = p !== null && Math.abs(centsBetween(p.hz, midiToHz(n.midi))) <= 50;
+        const ok = p !== null && Math.abs(centsBetween(p.hz, midiToHz(n.midi))) <= 50 ? 1 : 0;
         if (n.label === 'clean') {
-          pitchStats.clean++;
-          if (ok) pitchStats.cleanOk++;
-          // Notes below -45 dB sit near the noise floor of some takes ("audible" = louder).
+          pitchAll.n++;
+          pitchAll.ok += ok;
+          // Notes at or below -45 dB sit near the noise floor of some takes ("audible" = louder).
           if (n.levelDb > -45) {
-            pitchStats.audible++;
-            if (ok) pitchStats.audibleOk++;
-          }
-          if (n.midi <= 45 && n.levelDb > -45) {
-            pitchStats.low++;
-            if (ok) pitchStats.lowOk++;
+            for (const c of [pitchAudible, pitchByCondition[condition], pitchByRegister[registers.find(([, lo, hi]) => n.midi >= lo && n.midi <= hi)?.[0] ?? 'F5-E6']]) {
+              c.n++;
+              c.ok += ok;
+            }
           }
         }
         if (n.variant === 'dead-note') {
-          pitchStats.dead++;
-          if (p === null) pitchStats.deadNull++;
+          dead.n++;
+          if (p === null) dead.ok++;
         }
       });
     }
-    const f1 = (2 * tp) / (2 * tp + fp + fn);
-    perCondition[condition] = Number(f1.toFixed(4));
-    all = { tp: all.tp + tp, fp: all.fp + fp, fn: all.fn + fn };
-    console.log(`${condition.padEnd(17)} ${f1.toFixed(3)}  ${(tp / (tp + fp)).toFixed(3)}  ${(tp / (tp + fn)).toFixed(3)}  ${((mae / tp) * 1000).toFixed(1).padStart(5)}  ${tp + fn}`);
+    variants.forEach((v, k) => {
+      const { tp, fp, fn } = sums[k];
+      f1s[condition][v.name] = Number(((2 * tp) / (2 * tp + fp + fn)).toFixed(4));
+      const c = (counts[v.name] ??= { tp: 0, fp: 0, fn: 0 });
+      c.tp += tp;
+      c.fp += fp;
+      c.fn += fn;
+    });
+    mae[condition] = Number(((maeSum / Math.max(1, maeN)) * 1000).toFixed(1));
+    console.log(`${condition.padEnd(17)}` + variants.map((v) => f1s[condition][v.name].toFixed(3).padStart(Math.max(8, v.name.length + 1))).join('') + `   (${sums[0].tp + sums[0].fn} notes, MAE ${mae[condition]} ms)`);
   }
-  const pooled = (2 * all.tp) / (2 * all.tp + all.fp + all.fn);
-  console.log(`${'pooled'.padEnd(17)} ${pooled.toFixed(3)}`);
-  result.onsetF1 = perCondition;
-  result.onsetF1Pooled = Number(pooled.toFixed(4));
-  const pitch = {
-    cleanWithin50c: Number((pitchStats.cleanOk / pitchStats.clean).toFixed(4)),
-    cleanNotes: pitchStats.clean,
-    cleanAbove45dBWithin50c: Number((pitchStats.audibleOk / Math.max(1, pitchStats.audible)).toFixed(4)),
-    cleanAbove45dB: pitchStats.audible,
-    lowStringsE2toA2Within50c: Number((pitchStats.lowOk / Math.max(1, pitchStats.low)).toFixed(4)),
-    lowNotes: pitchStats.low,
-    deadNotesUnpitched: Number((pitchStats.deadNull / Math.max(1, pitchStats.dead)).toFixed(4)),
+  const pooled = Object.fromEntries(variants.map((v) => [v.name, Number(((2 * counts[v.name].tp) / (2 * counts[v.name].tp + counts[v.name].fp + counts[v.name].fn)).toFixed(4))]));
+  console.log(`${'pooled'.padEnd(17)}` + variants.map((v) => pooled[v.name].toFixed(3).padStart(Math.max(8, v.name.length + 1))).join(''));
+  result.onsetF1 = f1s;
+  result.onsetF1Pooled = pooled;
+  result.onsetMaeMs = mae;
+
+  // The reference take (24 plucks with broadband clicks between them).
+  const ref = readReferenceJson<{ truth_onset_times: number[]; onset_detect_defaults_times: number[] }>('librosa', 'onsets', 'pluck_take.json');
+  const refBytes = readReferenceBytes('librosa', 'onsets', 'pluck_take.wav');
+  const view = new DataView(refBytes.buffer, refBytes.byteOffset, refBytes.byteLength);
+  const refTake = new Float32Array((refBytes.byteLength - 44) / 2).map((_, i) => view.getInt16(44 + 2 * i, true) / 32768);
+  const refF1 = Object.fromEntries(variants.filter((v) => v.clicks === 0).map((v) => [v.name, Number(onsetScores(detectOnsets(refTake, v.options), ref.truth_onset_times).f1.toFixed(4))]));
+  refF1['librosa onset_detect'] = Number(onsetScores(ref.onset_detect_defaults_times, ref.truth_onset_times).f1.toFixed(4));
+  console.log('reference take F1: ' + Object.entries(refF1).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', '));
+  result.referenceTakeF1 = refF1;
+
+  const pct = (c: { n: number; ok: number }) => `${((100 * c.ok) / Math.max(1, c.n)).toFixed(1)}% of ${c.n}`;
+  console.log(`\npitch (NotePitchEstimator at the true onsets, ±50 cents), clean notes louder than -45 dB: ${pct(pitchAudible)}; all clean notes ${pct(pitchAll)}; dead notes unpitched ${pct(dead)}`);
+  console.log('  per condition: ' + TAKE_CONDITIONS.map((c) => `${c} ${pct(pitchByCondition[c])}`).join(', '));
+  console.log('  per register:  ' + registers.map(([r]) => `${r} ${pct(pitchByRegister[r])}`).join(', '));
+  const frac = (c: { n: number; ok: number }) => Number((c.ok / Math.max(1, c.n)).toFixed(4));
+  result.pitch = {
+    cleanAbove45dBWithin50c: frac(pitchAudible),
+    cleanAbove45dB: pitchAudible.n,
+    cleanWithin50c: frac(pitchAll),
+    cleanNotes: pitchAll.n,
+    perCondition: Object.fromEntries(TAKE_CONDITIONS.map((c) => [c, frac(pitchByCondition[c])])),
+    perRegister: Object.fromEntries(registers.map(([r]) => [r, { within50c: frac(pitchByRegister[r]), notes: pitchByRegister[r].n }])),
+    deadNotesUnpitched: frac(dead),
   };
-  console.log(`pitch: clean notes within ±50 cents ${(pitch.cleanWithin50c * 100).toFixed(1)}% of ${pitch.cleanNotes}; louder than -45 dB ${(pitch.cleanAbove45dBWithin50c * 100).toFixed(1)}% of ${pitch.cleanAbove45dB} (E2–A2 among them: ${(pitch.lowStringsE2toA2Within50c * 100).toFixed(1)}% of ${pitch.lowNotes}); dead notes unpitched ${(pitch.deadNotesUnpitched * 100).toFixed(1)}%`);
-  result.pitch = pitch;
 
   // Overlap policy: classify clips cut at the true onsets of fast takes with a k-NN trained on isolated notes.
   console.log('\noverlap policy study: k-NN (k=7) on comprehensive-MFCC mean/std, trained on 240 isolated synthetic notes');

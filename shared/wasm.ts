@@ -1,5 +1,6 @@
 /**
- * The little WebAssembly plumbing the SIMD kernels share (shared/audio/simd-dot.ts, shared/features/wasm-fft.ts).
+ * The little WebAssembly plumbing the SIMD kernels share (shared/audio/simd-dot.ts, shared/features/wasm-fft.ts,
+ * shared/onsets/band-kernel.ts).
  * The project's TypeScript lib has no DOM/WebAssembly typings, so the few APIs used are declared here.
  */
 export interface WasmMemory {
@@ -26,6 +27,18 @@ export function compileWasm(base64: string): object | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * compileWasm(base64), done on first use and remembered (a compiled module is immutable; each kernel gets its own
+ * instance and memory): the one process-wide cache the kernels keep.
+ */
+export function lazyWasmModule(base64: string): () => object | null {
+  let compiled: object | null | undefined;
+  return () => {
+    if (compiled === undefined) compiled = compileWasm(base64);
+    return compiled;
+  };
 }
 
 export function instantiateWasm(module: object): WasmInstance {

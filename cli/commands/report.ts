@@ -1,5 +1,5 @@
 /**
- * `buzzfinder report <take.wav> [--model <dir>] [--json] [--overlap keep|fade|mask]`: every note of a take —
+ * `buzzfinder report <take.wav> [--model <dir>] [--json] [--overlap keep|fade|mask] [--reject-clicks]`: every note of a take —
  * when it was played, which note, and whether it rang clean, buzzed or was muted.
  * The WAV is streamed from disk in chunks (bounded memory for takes of any length).
  */
@@ -13,6 +13,7 @@ import { openWavStream } from '../../shared/audio/stream';
 import type { ClipClassifier } from '../../shared/classifier';
 import { BuzzfinderError } from '../../shared/errors';
 import { loadClassifier } from '../../shared/model/classifier';
+import { REJECT_CLICKS } from '../../shared/onsets/detect';
 import { buildTakeReport, ReportProgress } from '../../shared/report/build';
 import { isOverlapPolicy, OVERLAP_POLICIES, DEFAULT_OVERLAP_POLICY } from '../../shared/report/clips';
 import { TakeReport, validateTakeReport } from '../../shared/report/schema';
@@ -20,12 +21,13 @@ import { parseCommandArgs, UsageError } from '../args';
 
 export const summary = 'Per-note report of a take: onset time, pitch, clean/buzzy/muted';
 
-const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--overlap ${OVERLAP_POLICIES.join('|')}]
+const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--overlap ${OVERLAP_POLICIES.join('|')}] [--reject-clicks]
 
 Finds every note in the take, estimates its pitch and classifies its 2 s clip (0.1 s before the onset).
   --model <dir>   model folder (default: the bundled model, $BUZZFINDER_DEFAULT_MODEL_DIR or models/default)
   --json          print the report as JSON (format "buzzfinder-report", version 1; see docs/report.md)
   --overlap P     what a clip holds after the next note starts: ${OVERLAP_POLICIES.join(', ')} (default ${DEFAULT_OVERLAP_POLICY})
+  --reject-clicks drop onsets with nothing left 35 ms later (handling noise, pick clicks); may drop very short muted notes
   -h, --help      show this help
 Without --json: a table (time, note, label, confidence) and a summary; a progress bar on stderr when it is a terminal.`;
 
@@ -94,11 +96,7 @@ function progressBar(): { update: (p: ReportProgress) => void; done: () => void 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { model: { type: 'string' }, json: { type: 'boolean' }, overlap: { type: 'string' } });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(argv, { model: { type: 'string' }, json: { type: 'boolean' }, overlap: { type: 'string' }, 'reject-clicks': { type: 'boolean' } }, HELP);
   if (positionals.length !== 1) throw new UsageError(`expected exactly one take (WAV file), got ${positionals.length}`);
   const overlap = values.overlap ?? DEFAULT_OVERLAP_POLICY;
   if (!isOverlapPolicy(overlap)) throw new UsageError(`--overlap must be one of ${OVERLAP_POLICIES.join(', ')}, got '${values.overlap}'`);
@@ -117,7 +115,8 @@ export async function run(argv: string[]): Promise<number> {
     classifier = await loadModel(values.model ?? config.defaultModelDir);
     // Only draw a progress bar for people watching long takes.
     const bar = !values.json && process.stderr.isTTY && wav.durationSec > 20 ? progressBar() : null;
-    const report = validateTakeReport(await buildTakeReport({ source: file, audio: wav, classifier, overlap, onProgress: bar?.update }));
+    const detector = values['reject-clicks'] ? REJECT_CLICKS : undefined;
+    const report = validateTakeReport(await buildTakeReport({ source: file, audio: wav, classifier, overlap, detector, onProgress: bar?.update }));
     bar?.done();
     process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReportTable(report));
     return 0;

@@ -6,7 +6,7 @@
  * Only sizes N = 2 * 4^k (512, 2048, 8192, ...) are supported: other sizes, or a runtime without WebAssembly SIMD,
  * use RealFftPlan (callers check `WasmPowerSpectrum.create(...) === null`).
  */
-import { compileWasm, ensureWasmMemory, instantiateWasm, WasmInstance, WasmMemory } from '../wasm';
+import { ensureWasmMemory, instantiateWasm, lazyWasmModule, WasmInstance, WasmMemory } from '../wasm';
 
 const FFT_WASM_BASE64 =
   'AGFzbQEAAAABJwNgCX9/f39/f39/fwBgBX9/f39/AGAPf39/f39/f39/f39/f39/AAMEAwABAgUDAQABByQEBm1lbW9yeQIABXBvd2VyAAADbWVsAAEJbWVsRnJhbWVzAAIK3Q4DwAwGBH8QfAh/GHsDfwZ8IAVBA3QhJEEAIQkDQCACIAlBAnRqKAIAIQsgASALQQF0aiEMIAAgC2oqAgC7IAwrAwCiIQ0gACALaioCBLsgDCsDCKIhDiACIAlBAnRqKAIEIQsgASALQQF0aiEMIAAgC2oqAgC7IAwrAwCiIQ8gACALaioCBLsgDCsDCKIhECACIAlBAnRqKAIIIQsgASALQQF0aiEMIAAgC2oqAgC7IAwrAwCiIREgACALaioCBLsgDCsDCKIhEiACIAlBAnRqKAIMIQsgASALQQF0aiEMIAAgC2oqAgC7IAwrAwCiIRMgACALaioCBLsgDCsDCKIhFCANIA+gIRUgDiAQoCEWIA0gD6EhFyAOIBChIRggESAToCEZIBIgFKAhGiARIBOhIRsgEiAUoSEcIAMgCUEDdGohISAhIBUgGaA5AwAgISAVIBmhOQMQICEgFyAcoDkDCCAhIBcgHKE5AxggBCAJQQN0aiEhICEgFiAaoDkDACAhIBYgGqE5AxAgISAYIBuhOQMIICEgGCAboDkDGCAJQQRqIQkgCSAFSQ0AC0EQIR0gBiEjAkADQCAdIAVLDQEgHUEBdCEeQQAhHwNAICMhIkEAISADQCAfICBqISEgIv0ABAAhJyAi/QAEECEoICL9AAQgISkgIv0ABDAhKiAi/QAEQCErICL9AARQISwgAyAhav0ABAAhLSAEICFq/QAEACEuIAMgIWogHmr9AAQAISUgBCAhaiAeav0ABAAhJiAlICn98gEgJiAq/fIB/fEBIS8gJSAq/fIBICYgKf3yAf3wASEwIAMgIWogHmogHmr9AAQAISUgBCAhaiAeaiAeav0ABAAhJiAlICf98gEgJiAo/fIB/fEBITEgJSAo/fIBICYgJ/3yAf3wASEyIAMgIWogHmogHmogHmr9AAQAISUgBCAhaiAeaiAeaiAeav0ABAAhJiAlICv98gEgJiAs/fIB/fEBITMgJSAs/fIBICYgK/3yAf3wASE0IC0gL/3wASE1IC4gMP3wASE2IC0gL/3xASE3IC4gMP3xASE4IDEgM/3wASE5IDIgNP3wASE6IDEgM/3xASE7IDIgNP3xASE8IAMgIWogNSA5/fAB/QsEACAEICFqIDYgOv3wAf0LBAAgAyAhaiAeaiAeaiA1IDn98QH9CwQAIAQgIWogHmogHmogNiA6/fEB/QsEACADICFqIB5qIDcgPP3wAf0LBAAgBCAhaiAeaiA4IDv98QH9CwQAIAMgIWogHmogHmogHmogNyA8/fEB/QsEACAEICFqIB5qIB5qIB5qIDggO/3wAf0LBAAgIkHgAGohIiAgQRBqISAgICAeSQ0ACyAfIB1BA3RqIR8gHyAkSQ0ACyAjIB5BBmxqISMgHUECdCEdDAALCyADKwMAIAQrAwCgIUQgCCBEIESiOQMAIAMrAwAgBCsDAKEhRCAIICRqIEQgRKI5AwBBCCE+ICRBCGshCgJAA0AgPiAKTw0BICQgPmtBCGshPyADID5q/QAEACElIAQgPmr9AAQAISYgAyA/av0ABAAhJyAnICf9DQgJCgsMDQ4PAAECAwQFBgchJyAEID9q/QAEACEoICggKP0NCAkKCwwNDg8AAQIDBAUGByEoICUgJ/3wASE1ICYgKP3xASE2ICYgKP3wASE3ICcgJf3xASE4IAcgPmr9AAQAISkgByAkaiA+QQhqav0ABAAhKkQAAAAAAADgP/0UIDX98gEgKSA3/fIB/fABICogOP3yAf3xASEtRAAAAAAAAOA//RQgNv3yASApIDj98gH98AEgKiA3/fIB/fABIS4gCCA+aiAtIC398gEgLiAu/fIB/fAB/QsEACA+QRBqIT4MAAsLAkADQCA+ICRPDQEgJCA+ayE/IAMgPmorAwAhDSAEID5qKwMAIQ4gAyA/aisDACEPIAQgP2orAwAhECANIA+gIUAgDiAQoSFBIA4gEKAhQiAPIA2hIUMgByA+aisDACEVIAcgJGogPmorAwghFkQAAAAAAADgPyBAoiAVIEKioCAWIEOioSFERAAAAAAAAOA/IEGiIBUgQ6KgIBYgQqKgIUUgCCA+aiBEIESiIEUgRaKgOQMAID5BCGohPgwACwsLzAEDBX8BewF8IAMhBwJAA0AgBSACTw0BIAAgASAFQQN0aigCAGohBiABIAVBA3RqKAIEIQggByAIQX5xQQN0aiEJ/QwAAAAAAAAAAAAAAAAAAAAAIQoCQANAIAcgCU8NASAKIAf9AAQAIAb9AAQA/fIB/fABIQogB0EQaiEHIAZBEGohBgwACwsgCv0hACAK/SEBoCELIAhBAXEEQCALIAcrAwAgBisDAKKgIQsgB0EIaiEHCyAEIAVBA3RqIAs5AwAgBUEBaiEFDAALCwtLAQF/AkADQCAPIAJPDQEgACADIAQgBSAGIAcgCCAJIAoQACAKIAsgDCANIA4QASAAIAFqIQAgDiAMQQN0aiEOIA9BAWohDwwACwsL';
@@ -18,12 +18,7 @@ type MelFramesFn = (sig: number, hopBytes: number, count: number, win: number, r
 /** Frames per `melFrames` call into the kernel: bounds its memory (~0.5 MB at hop 512) for signals of any length. */
 const CHUNK_FRAMES = 128;
 
-/** Compiled once per process (a compiled module is immutable; every kernel gets its own instance and memory). */
-let compiled: object | null | undefined;
-function compiledModule(): object | null {
-  if (compiled === undefined) compiled = compileWasm(FFT_WASM_BASE64);
-  return compiled;
-}
+const compiledModule = lazyWasmModule(FFT_WASM_BASE64);
 
 /** Size-dependent constant tables in the kernel's memory layout, computed once per size and window. */
 export interface WasmFftTables {
@@ -48,11 +43,15 @@ export interface SparseFilterbank {
   weights: Float64Array;
 }
 
-/** Tables for `size`-point frames with `window` (and the mel `filterbank`), or null when the kernel does not handle this size. */
-export function wasmFftTables(size: number, window: Float64Array, filterbank?: SparseFilterbank): WasmFftTables | null {
+/**
+ * The constant tables of a `size`-point real-FFT kernel (fft.wat here, shared/onsets/band-kernel.wat):
+ * bit-reversal byte offsets of the m = size/2 complex points, twiddles of the radix-4 passes from span 16 (plus a
+ * closing radix-2 pass of span m when m is not a power of 4), and the real-split table. Same expressions as
+ * RealFftPlan, so kernel and JS paths use bit-identical twiddles.
+ */
+export function fftKernelTables(size: number): { rev: Int32Array; twiddles: Float64Array; split: Float64Array } {
   const m = size / 2;
   const bits = Math.round(Math.log2(m));
-  if (!Number.isInteger(bits) || 2 ** bits !== m || bits % 2 !== 0 || m < 16 || window.length !== size) return null;
   const rev = new Int32Array(m);
   for (let i = 0; i < m; i++) {
     let r = 0;
@@ -60,14 +59,21 @@ export function wasmFftTables(size: number, window: Float64Array, filterbank?: S
     rev[i] = r * 8;
   }
   const tw: number[] = [];
-  for (let span = 16; span <= m; span *= 4) {
+  let span = 16;
+  for (; span <= m; span *= 4) {
     for (let j = 0; j < span / 4; j += 2) {
       for (let p = 1; p <= 3; p++) {
-        // Same expressions as RealFftPlan so both paths use bit-identical twiddles.
         const a0 = (-2 * Math.PI * p * j) / span;
         const a1 = (-2 * Math.PI * p * (j + 1)) / span;
         tw.push(Math.cos(a0), Math.cos(a1), Math.sin(a0), Math.sin(a1));
       }
+    }
+  }
+  if (span / 4 < m) {
+    for (let j = 0; j < m / 2; j += 2) {
+      const a0 = (-2 * Math.PI * j) / m;
+      const a1 = (-2 * Math.PI * (j + 1)) / m;
+      tw.push(Math.cos(a0), Math.cos(a1), Math.sin(a0), Math.sin(a1));
     }
   }
   const split = new Float64Array(2 * (m + 1));
@@ -76,6 +82,15 @@ export function wasmFftTables(size: number, window: Float64Array, filterbank?: S
     split[k] = 0.5 * Math.cos(angle);
     split[m + 1 + k] = 0.5 * Math.sin(angle);
   }
+  return { rev, twiddles: Float64Array.from(tw), split };
+}
+
+/** Tables for `size`-point frames with `window` (and the mel `filterbank`), or null when the kernel does not handle this size. */
+export function wasmFftTables(size: number, window: Float64Array, filterbank?: SparseFilterbank): WasmFftTables | null {
+  const m = size / 2;
+  const bits = Math.round(Math.log2(m));
+  if (!Number.isInteger(bits) || 2 ** bits !== m || bits % 2 !== 0 || m < 16 || window.length !== size) return null;
+  const { rev, twiddles, split } = fftKernelTables(size);
   const nMels = filterbank ? filterbank.start.length : 0;
   const melBands = new Int32Array(2 * nMels);
   for (let b = 0; b < nMels && filterbank; b++) {
@@ -83,7 +98,7 @@ export function wasmFftTables(size: number, window: Float64Array, filterbank?: S
     melBands[2 * b + 1] = filterbank.offset[b + 1] - filterbank.offset[b];
   }
   const melWeights = filterbank ? Float64Array.from(filterbank.weights) : new Float64Array(0);
-  return { size, rev, window: Float64Array.from(window), twiddles: Float64Array.from(tw), split, melBands, melWeights, nMels };
+  return { size, rev, window: Float64Array.from(window), twiddles, split, melBands, melWeights, nMels };
 }
 
 const align = (bytes: number) => Math.ceil(bytes / 16) * 16;

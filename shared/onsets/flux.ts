@@ -11,6 +11,7 @@
  */
 import { RealFftPlan, FftScratch } from '../features/fft';
 import { periodicHann } from '../features/spectrogram';
+import { BandKernel } from './band-kernel';
 
 export interface FluxOptions {
   sampleRate: number;
@@ -37,6 +38,8 @@ export interface FluxOptions {
   decayDbPerFrame: number;
   /** Frames per block of floor statistics (≈ 10 s): bounds the detector's latency and memory. */
   blockFrames: number;
+  /** 'auto': the WebAssembly SIMD band kernel where available (band-kernel.ts); 'js': always the JS transform. */
+  fft: 'auto' | 'js';
 }
 
 export const FLUX_DEFAULTS: Omit<FluxOptions, 'sampleRate'> = {
@@ -54,6 +57,7 @@ export const FLUX_DEFAULTS: Omit<FluxOptions, 'sampleRate'> = {
   decayDbPerFrame: 1,
   minBandRiseDb: 3,
   blockFrames: 861,
+  fft: 'auto',
 };
 
 export interface Filterbank {
@@ -102,8 +106,9 @@ export class BandAnalyzer {
   private readonly frame: Float64Array;
   private readonly power: Float64Array;
   private readonly fb: Filterbank;
+  private readonly kernel: BandKernel | null;
 
-  constructor(o: Pick<FluxOptions, 'sampleRate' | 'frameSize' | 'bandsPerOctave' | 'fMin' | 'fMax'>) {
+  constructor(o: Pick<FluxOptions, 'sampleRate' | 'frameSize' | 'bandsPerOctave' | 'fMin' | 'fMax'> & { fft?: 'auto' | 'js' }) {
     this.fb = logFilterbank(o);
     this.bands = this.fb.weights.length;
     this.fft = new RealFftPlan(o.frameSize);
@@ -111,6 +116,32 @@ export class BandAnalyzer {
     this.window = periodicHann(o.frameSize);
     this.frame = new Float64Array(o.frameSize);
     this.power = new Float64Array(o.frameSize / 2 + 1);
+    this.kernel = o.fft === 'js' ? null : BandKernel.create(o.frameSize, this.window, this.fb);
+  }
+
+  /** True when frames inside the signal go through the WebAssembly kernel. */
+  get usesWasm(): boolean {
+    return this.kernel !== null;
+  }
+
+  /**
+   * Band magnitudes of `count` frames, frame t starting at take sample firstStart + t * hop, into
+   * out[outOffset + t * bands + b]; `source` as for analyze(). Runs of frames inside the signal go to the kernel.
+   */
+  analyzeFrames(source: Float32Array, sourceStart: number, validLength: number, firstStart: number, hop: number, count: number, out: Float32Array, outOffset: number): void {
+    const n = this.frame.length;
+    let t = 0;
+    while (t < count) {
+      const offset = firstStart + t * hop - sourceStart;
+      if (this.kernel !== null && offset >= 0 && offset + n <= validLength) {
+        const run = Math.min(count - t, Math.floor((validLength - n - offset) / hop) + 1);
+        this.kernel.bandFrames(source, offset, hop, run, out, outOffset + t * this.bands);
+        t += run;
+      } else {
+        this.analyze(source, sourceStart, validLength, firstStart + t * hop, out, outOffset + t * this.bands);
+        t++;
+      }
+    }
   }
 
   /**
@@ -222,6 +253,88 @@ export function meanDbRise(levels: Float32Array, t: number, bands: number, o: Pi
     let m = 0;
     const lo = Math.max(0, b - half);
     const hi = Math.min(bands - 1, b + half);
+    for (let k = lo; k <= hi; k++) if (ref[k] > m) m = ref[k];
+    if (level > m + o.minBandRiseDb) acc += level - m - o.minBandRiseDb;
+  }
+  return acc / bands;
+}
+
+/**
+ * For every frame k of `levels` [frames x bands]: out[k * bands + b] = max over j in [max(0, k − refFrames), k] of
+ * levels[j][b] + j · decayDbPerFrame (van Herk / Gil-Werman: three operations per value whatever the window).
+ * meanDbRiseFromWindowMax() turns it into meanDbRise()'s reference: the decayed maximum ending `lag` frames before t
+ * is out[t − lag] − (t − lag) · decay. With an integer decay (the default 1 dB) every step is exact in float64, so
+ * the result is identical to meanDbRise; `prefix` and `out` must hold frames * bands values.
+ */
+export function decayedWindowMax(levels: Float32Array, frames: number, bands: number, o: Pick<FluxOptions, 'refFrames' | 'decayDbPerFrame'>, prefix: Float64Array, out: Float64Array): void {
+  const size = o.refFrames + 1;
+  const decay = o.decayDbPerFrame;
+  // prefix: running max from the start of each block of `size` frames; out (first as scratch): running max to its end.
+  for (let blockStart = 0; blockStart < frames; blockStart += size) {
+    const blockEnd = Math.min(frames, blockStart + size);
+    for (let k = blockStart; k < blockEnd; k++) {
+      const row = k * bands;
+      const shift = k * decay;
+      if (k === blockStart) {
+        for (let b = 0; b < bands; b++) prefix[row + b] = levels[row + b] + shift;
+      } else {
+        const prev = row - bands;
+        for (let b = 0; b < bands; b++) {
+          const g = levels[row + b] + shift;
+          prefix[row + b] = g > prefix[prev + b] ? g : prefix[prev + b];
+        }
+      }
+    }
+    for (let k = blockEnd - 1; k >= blockStart; k--) {
+      const row = k * bands;
+      const shift = k * decay;
+      if (k === blockEnd - 1) {
+        for (let b = 0; b < bands; b++) out[row + b] = levels[row + b] + shift;
+      } else {
+        const next = row + bands;
+        for (let b = 0; b < bands; b++) {
+          const g = levels[row + b] + shift;
+          out[row + b] = g > out[next + b] ? g : out[next + b];
+        }
+      }
+    }
+  }
+  // Window [k − size + 1, k]: the suffix max from its first frame (same or previous block) and the prefix max to k.
+  // Walk down so that out[] still holds suffix maxima where they are read (index k − size + 1 < k).
+  for (let k = frames - 1; k >= 0; k--) {
+    const row = k * bands;
+    const first = k - size + 1;
+    if (first < 0) {
+      for (let b = 0; b < bands; b++) out[row + b] = prefix[row + b];
+    } else if (first % size === 0) {
+      // The window is exactly one block: its suffix max from `first` covers it.
+      const f = first * bands;
+      for (let b = 0; b < bands; b++) out[row + b] = out[f + b];
+    } else {
+      const f = first * bands;
+      for (let b = 0; b < bands; b++) out[row + b] = out[f + b] > prefix[row + b] ? out[f + b] : prefix[row + b];
+    }
+  }
+}
+
+/** meanDbRise(levels, t, ...) from decayedWindowMax's output `windowMax` (same value; `lag` may differ from o.lag). */
+export function meanDbRiseFromWindowMax(levels: Float32Array, windowMax: Float64Array, t: number, bands: number, lag: number, o: Pick<FluxOptions, 'maxFilterBands' | 'decayDbPerFrame' | 'minBandRiseDb'>, ref: Float64Array): number {
+  const half = Math.floor(o.maxFilterBands / 2);
+  const first = t - lag;
+  const base = first * o.decayDbPerFrame;
+  const wrow = first * bands;
+  for (let b = 0; b < bands; b++) {
+    const v = windowMax[wrow + b] - base;
+    ref[b] = v > 0 ? v : 0;
+  }
+  const row = t * bands;
+  let acc = 0;
+  for (let b = 0; b < bands; b++) {
+    const level = levels[row + b];
+    if (level <= 0) continue;
+    let m = 0;
+    const lo = b > half ? b - half : 0;
+    const hi = b + half < bands - 1 ? b + half : bands - 1;
     for (let k = lo; k <= hi; k++) if (ref[k] > m) m = ref[k];
     if (level > m + o.minBandRiseDb) acc += level - m - o.minBandRiseDb;
   }

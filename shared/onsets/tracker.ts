@@ -8,7 +8,7 @@
  * Peak picking (see PickOptions): local maximum, above the local mean + delta and an absolute threshold,
  * and at least minGap after the previous onset (the stronger of two close peaks wins).
  */
-import { BandAnalyzer, FluxOptions, blockFloors, levelsAboveFloor, meanDbRise } from './flux';
+import { BandAnalyzer, FluxOptions, blockFloors, decayedWindowMax, levelsAboveFloor, meanDbRiseFromWindowMax } from './flux';
 
 export interface PickOptions {
   preMaxSec: number;
@@ -25,12 +25,28 @@ export interface PickOptions {
   persistFrames: number;
   /** Fraction of the peak's rise still present persistFrames later (0 disables the test). */
   minPersistence: number;
+  /**
+   * Click rejection by sustained rise: a peak is kept only if, `sustainFrames` frames later, the frame still rises
+   * at least this much (mean dB rise per band, the detection function's unit) above what the bands did before the
+   * attack (0 disables the test). Absolute, not relative to the peak: a loud attack followed by a quiet note is a
+   * note. See SUSTAIN_REFERENCE_SHIFT.
+   */
+  minSustainedRise: number;
+  /** Frames after the peak at which minSustainedRise is tested (3 ≈ 35 ms: a click has died away, a note has not). */
+  sustainFrames: number;
   /** Subtracted from the frame time of the peak (the flux peaks slightly after the attack). */
   latencySec: number;
 }
 
 export type TrackerOptions = FluxOptions & PickOptions;
 
+/**
+ * The sustained-rise test compares with two references: the usual one ending `lag` frames before the peak, and
+ * one ending this many frames earlier still. The detection peak can lie a few frames after the attack began (a
+ * fret-buzz note's contact spike comes ~20 ms after its pick), and then the note's own start is already inside
+ * the usual reference.
+ */
+const SUSTAIN_REFERENCE_SHIFT = 3;
 
 export interface TrackedOnset {
   /** Seconds from the start of the take. */
@@ -67,9 +83,14 @@ export class OnsetTracker {
   private tailFrames = 0;
   private work = new Float32Array(0);
   private levels = new Float32Array(0);
+  // Decayed running maxima of `levels` (flux.ts decayedWindowMax) and its scratch.
+  private windowMax = new Float64Array(0);
+  private windowPrefix = new Float64Array(0);
   private odf = new Float32Array(1024);
   // Rise of each frame over the reference `persistFrames` earlier: sustain[t0 + p] tells whether an onset at t0 lasted.
   private sustain = new Float32Array(1024);
+  // Rise of each frame over the pre-attack references `sustainFrames` earlier (minSustainedRise test).
+  private sustained = new Float32Array(1024);
   private odfLen = 0;
   private prefix = new Float64Array(1025);
   private pickedUntil = 0;
@@ -90,7 +111,9 @@ export class OnsetTracker {
     this.bands = this.analyzer.bands;
     if (!Number.isInteger(o.persistFrames) || o.persistFrames < 1) throw new TypeError(`OnsetTracker: persistFrames must be a positive integer, got ${o.persistFrames}`);
     this.pending = new Float32Array(2 * o.blockFrames * this.bands);
-    this.history = o.lag + o.refFrames + o.persistFrames;
+    if (!Number.isInteger(o.sustainFrames) || o.sustainFrames < 1) throw new TypeError(`OnsetTracker: sustainFrames must be a positive integer, got ${o.sustainFrames}`);
+    if (!(o.minSustainedRise >= 0)) throw new TypeError(`OnsetTracker: minSustainedRise must be >= 0, got ${o.minSustainedRise}`);
+    this.history = o.lag + o.refFrames + Math.max(o.persistFrames, o.sustainFrames + SUSTAIN_REFERENCE_SHIFT);
     this.tail = new Float32Array(this.history * this.bands);
     this.scratch = new Float64Array(this.bands);
     const fps = o.sampleRate / o.hopLength;
@@ -140,16 +163,17 @@ export class OnsetTracker {
     const half = frameSize / 2;
     const total = final ? 1 + Math.floor(this.received / hopLength) : Infinity;
     while (this.nextFrame < total) {
-      const t = this.nextFrame;
-      const frameStart = t * hopLength - half;
-      if (!final && frameStart + frameSize > this.received) break;
+      // Frames whose window has fully arrived (all of them once the take is finished).
+      const available = final ? total - this.nextFrame : Math.floor((this.received + half - frameSize) / hopLength) + 1 - this.nextFrame;
+      if (available <= 0) break;
       if (this.pendingCount === 2 * blockFrames) {
         // Two blocks waiting: the first one's floors can no longer change (a short tail merges into the second).
         this.processPending(blockFrames);
       }
-      this.analyzer.analyze(this.buf, this.bufStart, this.bufLen, frameStart, this.pending, this.pendingCount * this.bands);
-      this.pendingCount++;
-      this.nextFrame++;
+      const count = Math.min(available, 2 * blockFrames - this.pendingCount);
+      this.analyzer.analyzeFrames(this.buf, this.bufStart, this.bufLen, this.nextFrame * hopLength - half, hopLength, count, this.pending, this.pendingCount * this.bands);
+      this.pendingCount += count;
+      this.nextFrame += count;
     }
     // Drop samples no future frame needs.
     const keepFrom = Math.max(0, this.nextFrame * hopLength - half);
@@ -171,18 +195,31 @@ export class OnsetTracker {
     if (this.work.length < frames * bands) {
       this.work = new Float32Array(frames * bands);
       this.levels = new Float32Array(frames * bands);
+      this.windowMax = new Float64Array(frames * bands);
+      this.windowPrefix = new Float64Array(frames * bands);
     }
     this.work.set(this.tail.subarray((history - h) * bands, history * bands), 0);
     this.work.set(this.pending.subarray(0, count * bands), h * bands);
     levelsAboveFloor(this.work, frames, floors, this.levels);
     this.odf = growFloat32(this.odf, this.odfLen + count);
     this.sustain = growFloat32(this.sustain, this.odfLen + count);
-    const later = { ...this.o, lag: this.o.lag + this.o.persistFrames };
+    this.sustained = growFloat32(this.sustained, this.odfLen + count);
+    decayedWindowMax(this.levels, frames, bands, this.o, this.windowPrefix, this.windowMax);
+    const lag = this.o.lag;
+    const later = lag + this.o.persistFrames;
     for (let i = 0; i < count; i++) {
       const t = this.pendingFirst + i;
       const available = Math.min(t, h + i); // earlier frames present in `levels`
-      this.sustain[this.odfLen] = available >= later.lag ? meanDbRise(this.levels, h + i, bands, later, this.scratch) : 0;
-      this.odf[this.odfLen++] = available >= this.o.lag ? meanDbRise(this.levels, h + i, bands, this.o, this.scratch) : 0;
+      // The click test's rise `persistFrames` later (only needed when that test is on).
+      this.sustain[this.odfLen] = this.o.minPersistence > 0 && available >= later ? meanDbRiseFromWindowMax(this.levels, this.windowMax, h + i, bands, later, this.o, this.scratch) : 0;
+      if (this.o.minSustainedRise > 0) {
+        const near = lag + this.o.sustainFrames;
+        const far = near + SUSTAIN_REFERENCE_SHIFT;
+        let rise = available >= near ? meanDbRiseFromWindowMax(this.levels, this.windowMax, h + i, bands, near, this.o, this.scratch) : Infinity;
+        if (available >= far) rise = Math.max(rise, meanDbRiseFromWindowMax(this.levels, this.windowMax, h + i, bands, far, this.o, this.scratch));
+        this.sustained[this.odfLen] = rise;
+      }
+      this.odf[this.odfLen++] = available >= lag ? meanDbRiseFromWindowMax(this.levels, this.windowMax, h + i, bands, lag, this.o, this.scratch) : 0;
     }
     // Keep the last `history` frames as the next block's reference, then shift the rest down.
     const keep = Math.min(history, frames);
@@ -206,7 +243,7 @@ export class OnsetTracker {
     // Prefix sums for the moving mean (recomputed from where picking stopped; earlier ones never change).
     const from = Math.max(0, this.pickedUntil - preAvg - 1);
     for (let i = from; i < n; i++) this.prefix[i + 1] = this.prefix[i] + v[i];
-    const lookahead = Math.max(postMax, postAvg, this.o.minPersistence > 0 ? this.o.persistFrames + 1 : 0);
+    const lookahead = Math.max(postMax, postAvg, this.o.minPersistence > 0 ? this.o.persistFrames + 1 : 0, this.o.minSustainedRise > 0 ? this.o.sustainFrames + 1 : 0);
     const limit = this.finished ? n : n - lookahead;
     const { hopLength, frameSize, threshold, delta } = this.o;
     for (let t = this.pickedUntil; t < limit; t++) {
@@ -230,6 +267,9 @@ export class OnsetTracker {
       const p = this.o.persistFrames;
       const persisted = t + p < n ? this.sustain[t + p] : x;
       if (this.o.minPersistence > 0 && persisted < this.o.minPersistence * x) continue;
+      // Clicks die within a few ms; a note (even a muted one) still holds bands above their pre-attack level.
+      const q = this.o.sustainFrames;
+      if (this.o.minSustainedRise > 0 && t + q < n && this.sustained[t + q] < this.o.minSustainedRise) continue;
       const last = this.kept.length > this.emitted ? this.kept[this.kept.length - 1] : undefined;
       const lastAny = this.kept[this.kept.length - 1];
       if (lastAny !== undefined && t - lastAny < minGap) {

@@ -3,10 +3,14 @@
  * Plain YIN on the mixture locks onto the combined period (often an octave or a fifth below). Instead:
  * 1. magnitude spectra (Hann, zero-padded to 4096) of the note just after its attack and of the same span
  *    just before the onset; the positive difference is the energy the new note brought;
- * 2. harmonic summation over f0 candidates (70–1400 Hz, 1/8-semitone grid) with decaying harmonic weights, so
- *    a sub-octave (which matches only every other partial, with lower weights) never beats the true f0;
+ * 2. harmonic salience (Klapuri 2006) of f0 candidates (70–1400 Hz, 1/8-semitone grid) on the 4th root of
+ *    that difference: weights falling with harmonic frequency, so a sub-octave (which collects only every other
+ *    partial, at lower weights) loses, while the compression keeps a missing fundamental or a few dominant
+ *    partials from pulling the estimate an octave up;
  * 3. the f0 is refined from the interpolated peaks of the first harmonics;
  * 4. harmonicity (share of the new energy on the harmonics) below a threshold → no pitch (muted/dead notes).
+ * Parameters were chosen on synthetic takes of seeds 1, 2, 10, 11, 30, 35, 42, 58 and reported on seeds 3–7
+ * (docs/report.md).
  */
 import { SAMPLE_RATE } from '../constants';
 import { RealFftPlan } from '../features/fft';
@@ -31,16 +35,71 @@ export const NOTE_PITCH_DEFAULTS = {
   fMaxHz: 1400,
   skipSec: 0.03,
   maxSec: 0.25,
-  minHarmonicity: 0.22,
+  minHarmonicity: 0.55,
 } as const;
 
 const FFT_SIZE = 4096;
+/** Harmonics counted by the harmonicity test. */
 const HARMONICS = 12;
-const HARMONIC_DECAY = 0.85;
+/** Klapuri's salience weights (f0 + alpha) / (h f0 + beta), his published values; harmonics up to SALIENCE_MAX_HZ. */
+const SALIENCE_ALPHA_HZ = 27;
+const SALIENCE_BETA_HZ = 320;
+const SALIENCE_MAX_HZ = 5000;
+const SALIENCE_TOLERANCE = 0.005;
+const SALIENCE_FLOOR = 10 ** (-60 / 20);
+/** Odd-to-even partial ratio of f0/2 (raw magnitudes) above which f0/2 is taken; noise gives < 0.1, real partials 0.3-1. */
+const OCTAVE_ODD_RATIO = 0.3;
 
 export interface NotePitchEstimate {
   pitch: NotePitch | null;
   harmonicity: number;
+}
+
+/**
+ * Where the salience reads each harmonic h·f0 (h·f0 <= SALIENCE_MAX_HZ) of each candidate: within ±SALIENCE_TOLERANCE
+ * (stiff strings run slightly sharp) the strongest bin, or, where that is under a bin, the spectrum linearly
+ * interpolated at h·f0 (frac >= 0: between bins lo and lo + 1); weight (f0 + alpha) / (h·f0 + beta).
+ */
+function salienceTable(candidates: Float64Array, binHz: number, bins: number) {
+  const start: number[] = [0];
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const level: number[] = [];
+  const frac: number[] = [];
+  const weight: number[] = [];
+  for (const f0 of candidates) {
+    for (let h = 1; h * f0 <= SALIENCE_MAX_HZ; h++) {
+      const c = (h * f0) / binHz;
+      const half = SALIENCE_TOLERANCE * c;
+      if (Math.floor(c) + 1 >= bins) break;
+      if (half <= 1) {
+        lo.push(Math.floor(c));
+        hi.push(Math.floor(c) + 1);
+        frac.push(c - Math.floor(c));
+        level.push(0);
+      } else {
+        // Range maximum from a sparse table: max(table[l][lo], table[l][hi - 2^l + 1]) with 2^l <= width.
+        const a = Math.max(0, Math.round(c - half));
+        const b = Math.min(bins - 1, Math.round(c + half));
+        const l = Math.floor(Math.log2(b - a + 1));
+        lo.push(a);
+        hi.push(b - 2 ** l + 1);
+        frac.push(-1);
+        level.push(l);
+      }
+      weight.push((f0 + SALIENCE_ALPHA_HZ) / (h * f0 + SALIENCE_BETA_HZ));
+    }
+    start.push(lo.length);
+  }
+  return {
+    harmStart: Int32Array.from(start),
+    lo: Int32Array.from(lo),
+    hi: Int32Array.from(hi),
+    level: Int32Array.from(level),
+    levels: Math.max(...level) + 1,
+    frac: Float64Array.from(frac),
+    weight: Float64Array.from(weight),
+  };
 }
 
 /** Reusable buffers for many notes (one per report; never shared between concurrent builds). */
@@ -51,17 +110,28 @@ export class NotePitchEstimator {
   private readonly frame = new Float64Array(FFT_SIZE);
   private readonly after = new Float64Array(FFT_SIZE / 2 + 1);
   private readonly before = new Float64Array(FFT_SIZE / 2 + 1);
+  private readonly compressed = new Float64Array(FFT_SIZE / 2 + 1);
   private readonly candidates: Float64Array;
+  /** The salience sum as a flat table: harmonics of candidate i are entries harmStart[i] .. harmStart[i + 1). */
+  private readonly salience: ReturnType<typeof salienceTable>;
+  /** Sparse table of range maxima of the compressed spectrum: level l holds max(comp[k .. k + 2^l - 1]). */
+  private readonly rangeMax: Float64Array;
 
   constructor(options: NotePitchOptions = {}) {
     this.o = { sampleRate: SAMPLE_RATE, ...NOTE_PITCH_DEFAULTS, ...options };
     const steps = Math.floor(96 * Math.log2(this.o.fMaxHz / this.o.fMinHz));
     this.candidates = new Float64Array(steps + 1);
     for (let i = 0; i <= steps; i++) this.candidates[i] = this.o.fMinHz * 2 ** (i / 96);
+    this.salience = salienceTable(this.candidates, this.o.sampleRate / FFT_SIZE, FFT_SIZE / 2 + 1);
+    this.rangeMax = new Float64Array(this.salience.levels * (FFT_SIZE / 2 + 1));
   }
 
+  /** The window of the last length used (after and before spectra of a note share it). */
+  private window: Float64Array = new Float64Array(0);
+
   private spectrum(source: Float32Array, start: number, length: number, out: Float64Array): void {
-    const win = periodicHann(length);
+    if (this.window.length !== length) this.window = periodicHann(length);
+    const win = this.window;
     this.frame.fill(0);
     for (let i = 0; i < length; i++) {
       const s = start + i;
@@ -87,55 +157,103 @@ export class NotePitchEstimator {
     else this.before.fill(0);
     const bins = this.after.length;
     const fresh = this.after; // in place: new energy = max(0, after - before)
-    let total = 0;
     const binHz = sr / FFT_SIZE;
-    const loBin = Math.floor(fMinHz / binHz) - 2;
-    const hiBin = Math.min(bins - 1, Math.ceil((HARMONICS * fMaxHz) / binHz));
+    let any = 0;
     for (let k = 0; k < bins; k++) {
       const v = Math.max(0, fresh[k] - this.before[k]);
       fresh[k] = v;
-      if (k >= loBin && k <= hiBin) total += v;
+      any += v;
     }
-    if (!(total > 0)) return { pitch: null, harmonicity: 0 };
-    // Harmonic summation (peak within ±1.5% of each harmonic: tolerates inharmonicity and tuning).
+    if (!(any > 0)) return { pitch: null, harmonicity: 0 };
+    // Salience of each f0 candidate (Klapuri 2006): the strongest bin near each harmonic up to 5 kHz, weighted
+    // by (f0 + 27) / (h·f0 + 320), on magnitudes compressed to the 4th root (a cheap spectral whitening). The
+    // compression stops a few strong partials (a missing fundamental behind a phone mic's high-pass, a pickup's
+    // comb notches, a bass note's energy far up at its 10th-30th partials) from outvoting the harmonic pattern.
+    const comp = this.compressed;
+    // Bins more than 60 dB under the strongest one are leakage/noise: zero, so that compressing cannot lift them.
+    let peak = 0;
+    for (let k = 0; k < bins; k++) if (fresh[k] > peak) peak = fresh[k];
+    const floor = peak * SALIENCE_FLOOR;
+    for (let k = 0; k < bins; k++) comp[k] = fresh[k] > floor ? Math.sqrt(Math.sqrt(fresh[k] - floor)) : 0;
+    const { harmStart, lo, hi, level, frac, weight, levels } = this.salience;
+    const table = this.rangeMax;
+    table.set(comp);
+    for (let l = 1; l < levels; l++) {
+      const row = l * bins;
+      const prev = row - bins;
+      const step = 1 << (l - 1);
+      for (let k = 0; k < bins; k++) {
+        const a = table[prev + k];
+        const b = k + step < bins ? table[prev + k + step] : 0;
+        table[row + k] = a > b ? a : b;
+      }
+    }
     let best = -1;
     let bestScore = -1;
     for (let i = 0; i < this.candidates.length; i++) {
-      const f0 = this.candidates[i];
       let score = 0;
-      let w = 1;
-      for (let h = 1; h <= HARMONICS; h++, w *= HARMONIC_DECAY) {
-        const f = h * f0;
-        if (f >= sr / 2 - binHz) break;
-        score += w * this.peakNear(fresh, f / binHz, 0.015);
+      for (let e = harmStart[i]; e < harmStart[i + 1]; e++) {
+        const k = lo[e];
+        let m: number;
+        if (frac[e] >= 0) {
+          m = comp[k] + frac[e] * (comp[k + 1] - comp[k]);
+        } else {
+          const row = level[e] * bins;
+          const a = table[row + k];
+          const b = table[row + hi[e]];
+          m = a > b ? a : b;
+        }
+        score += weight[e] * m;
       }
       if (score > bestScore) {
         bestScore = score;
         best = i;
       }
     }
+    // Octave check: when the spectrum has real partials at the odd multiples of f0/2 (3f0/2, 5f0/2, ...), the
+    // note is f0/2 with a weak fundamental (phone mics, pickups) and the salience favoured its 2nd harmonic.
+    const halfIndex = best - 96;
+    if (halfIndex >= 0 && this.oddToEvenRatio(fresh, this.candidates[best] / 2, binHz) >= OCTAVE_ODD_RATIO) best = halfIndex;
     const f0 = this.refine(fresh, this.candidates[best], binHz);
-    // Harmonicity: energy within ±3% of the first harmonics over all new energy in range.
+    // Harmonicity: the share of the new energy between f0/2 and (HARMONICS + 1/2)·f0 that lies on the harmonics
+    // (±3%, at least the window's main lobe). Limited to that band so that a bass note's partials above its 12th
+    // harmonic do not count against it (with the whole spectrum as reference, low notes read as unpitched).
+    const lobe = (2 * FFT_SIZE) / length;
+    const bandLo = Math.max(0, Math.floor((0.5 * f0) / binHz));
+    const bandHi = Math.min(bins - 1, Math.ceil(((HARMONICS + 0.5) * f0) / binHz));
     let onHarmonics = 0;
+    let total = 0;
+    for (let k = bandLo; k <= bandHi; k++) total += fresh[k];
+    let lastHi = -1;
     for (let h = 1; h <= HARMONICS; h++) {
       const c = (h * f0) / binHz;
-      if (c >= hiBin) break;
-      const lo = Math.max(0, Math.floor(c * 0.97));
-      const hi = Math.min(bins - 1, Math.ceil(c * 1.03));
+      if (c >= bandHi) break;
+      const half = Math.max(0.03 * c, lobe);
+      const lo = Math.max(lastHi + 1, Math.floor(c - half));
+      const hi = Math.min(bandHi, Math.ceil(c + half));
       for (let k = lo; k <= hi; k++) onHarmonics += fresh[k];
+      lastHi = hi;
     }
-    const harmonicity = Math.min(1, onHarmonics / total);
+    const harmonicity = total > 0 ? Math.min(1, onHarmonics / total) : 0;
     if (harmonicity < minHarmonicity || !(f0 >= fMinHz * 0.97 && f0 <= fMaxHz * 1.03)) return { pitch: null, harmonicity };
     const midi = Math.round(hzToMidiFloat(f0));
     return { pitch: { hz: f0, midi, name: midiToName(midi) }, harmonicity };
   }
 
-  private peakNear(spec: Float64Array, centreBin: number, rel: number): number {
-    const lo = Math.max(0, Math.floor(centreBin * (1 - rel)));
-    const hi = Math.min(spec.length - 1, Math.ceil(centreBin * (1 + rel)));
-    let m = 0;
-    for (let k = lo; k <= hi; k++) if (spec[k] > m) m = spec[k];
-    return m;
+  /** Sum of the spectrum at odd multiples of `sub` over the sum at its even multiples (first 16, up to 5 kHz). */
+  private oddToEvenRatio(spec: Float64Array, sub: number, binHz: number): number {
+    let odd = 0;
+    let even = 0;
+    for (let j = 1; j <= 16 && j * sub <= SALIENCE_MAX_HZ; j++) {
+      const c = (j * sub) / binHz;
+      const half = Math.max(0.5, 0.01 * c);
+      const hi = Math.min(spec.length - 1, Math.round(c + half));
+      let m = 0;
+      for (let k = Math.max(0, Math.round(c - half)); k <= hi; k++) if (spec[k] > m) m = spec[k];
+      if (j % 2 === 1) odd += m;
+      else even += m;
+    }
+    return even > 0 ? odd / even : 0;
   }
 
   /** Weighted mean of (interpolated peak frequency / h) over the first four harmonics. */

@@ -56,10 +56,16 @@ export function cutClip(options: {
   const offset = options.sourceOffset ?? 0;
   const takeLength = options.takeLength ?? offset + source.length;
   const { start } = clipWindow(onsetSample);
-  const clip = new Float32Array(CLIP_SAMPLES);
   const from = Math.max(start, offset, 0);
   const to = Math.min(start + CLIP_SAMPLES, offset + source.length, takeLength);
-  if (to > from) clip.set(source.subarray(from - offset, to - offset), from - start);
+  let clip: Float32Array;
+  if (from === start && to === start + CLIP_SAMPLES) {
+    // Wholly inside the source (nearly every note): one copy, no zero-fill first.
+    clip = source.slice(from - offset, to - offset);
+  } else {
+    clip = new Float32Array(CLIP_SAMPLES);
+    if (to > from) clip.set(source.subarray(from - offset, to - offset), from - start);
+  }
   const next = options.nextOnsetSample;
   if (overlap !== 'keep' && next !== null && next !== undefined && Number.isFinite(next)) {
     const cut = Math.round(next) - start; // clip index of the next onset

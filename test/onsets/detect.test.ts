@@ -1,4 +1,4 @@
-import { createOnsetTracker, detectOnsets, detectOnsetsDetailed } from '../../shared/onsets/detect';
+import { REJECT_CLICKS, createOnsetTracker, detectOnsets, detectOnsetsDetailed } from '../../shared/onsets/detect';
 import { onsetScores } from '../../shared/onsets/evaluate';
 import { Rng } from '../../shared/rng';
 import { TAKE_CONDITIONS, synthesizeTake } from '../../shared/synth/take';
@@ -26,6 +26,10 @@ describe('detectOnsets on the reference take (24 plucks, exact truth)', () => {
     const s = onsetScores(detectOnsets(y, { minPersistence: 0.02 }), ref.truth_onset_times);
     expect(s.f1).toBeGreaterThan(librosa.f1);
     expect(s.f1).toBeGreaterThanOrEqual(0.97);
+    // Sustained rise (REJECT_CLICKS; measured 1.00: every click removed, every note kept).
+    const sustained = onsetScores(detectOnsets(y, REJECT_CLICKS), ref.truth_onset_times);
+    expect(sustained.recall).toBe(1);
+    expect(sustained.f1).toBeGreaterThanOrEqual(0.97);
   });
 });
 
@@ -68,6 +72,30 @@ describe('detectOnsets on synthetic takes with exact truth (seeds not used for t
     expect(plain.precision).toBeLessThan(0.6);
     expect(rejecting.precision).toBeGreaterThanOrEqual(0.9);
     expect(rejecting.falsePositives).toBeLessThan(plain.falsePositives / 4);
+  });
+
+  it('REJECT_CLICKS (minSustainedRise) removes clicks while keeping more notes than minPersistence', () => {
+    let clicked = { plain: 0, sustained: 0 };
+    let kept = { persistence: 0, sustained: 0, total: 0 };
+    for (const condition of ['mixed', 'soft-after-loud'] as const) {
+      const withClicks = synthesizeTake({ seconds: 15, seed: 4, condition, clicksPerSecond: 1 });
+      const truth = withClicks.truth.notes.map((n) => n.onsetSec);
+      clicked = {
+        plain: clicked.plain + onsetScores(detectOnsets(withClicks.samples), truth).falsePositives,
+        sustained: clicked.sustained + onsetScores(detectOnsets(withClicks.samples, REJECT_CLICKS), truth).falsePositives,
+      };
+      const clean = synthesizeTake({ seconds: 15, seed: 4, condition });
+      const notes = clean.truth.notes.map((n) => n.onsetSec);
+      kept = {
+        persistence: kept.persistence + onsetScores(detectOnsets(clean.samples, { minPersistence: 0.02 }), notes).truePositives,
+        sustained: kept.sustained + onsetScores(detectOnsets(clean.samples, REJECT_CLICKS), notes).truePositives,
+        total: kept.total + notes.length,
+      };
+    }
+    expect(clicked.plain).toBeGreaterThan(10);
+    expect(clicked.sustained).toBeLessThan(clicked.plain / 2);
+    expect(kept.sustained / kept.total).toBeGreaterThanOrEqual(0.85); // measured 47/52; clicks 23 -> 5
+    expect(kept.sustained).toBeGreaterThan(kept.persistence);
   });
 });
 
@@ -118,6 +146,8 @@ describe('detector properties', () => {
   it('rejects bad input', () => {
     expect(() => detectOnsets([1, 2] as unknown as Float32Array)).toThrow(TypeError);
     expect(() => detectOnsets(new Float32Array(100), { lag: 0 })).toThrow(TypeError);
+    expect(() => detectOnsets(new Float32Array(100), { sustainFrames: 0 })).toThrow(/sustainFrames/);
+    expect(() => detectOnsets(new Float32Array(100), { minSustainedRise: -1 })).toThrow(/minSustainedRise/);
     const tracker = createOnsetTracker();
     tracker.finish();
     expect(() => tracker.push(new Float32Array(10))).toThrow(/after finish/);

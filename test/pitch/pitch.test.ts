@@ -96,23 +96,37 @@ describe('NotePitchEstimator (notes inside takes)', () => {
     expect(p?.name).toBe('E3');
   });
 
-  it('>= 95% of clean notes within ±50 cents on synthetic takes', () => {
+  it('>= 95% of clean notes within ±50 cents on synthetic takes, low strings included', () => {
+    // Seeds 3-7 were not used to choose the parameters (seeds 5 and 7: electric guitars through phone mics whose
+    // high-pass removes the low notes' fundamentals). Measured: 99.3% of 268 notes, E2–A2 15/15 (a small count:
+    // 88% of 34 on 20 s takes, 92% of 51 in the bench); all conditions and registers: bench/report.ts --quality.
     let n = 0;
     let ok = 0;
-    for (const [condition, seed] of [['mixed', 21], ['overlapping', 22], ['fast-run', 23]] as const) {
-      const take = synthesizeTake({ seconds: 15, seed, condition });
-      const notes = take.truth.notes;
-      notes.forEach((note, i) => {
-        if (note.label !== 'clean') return;
-        const onset = Math.round(note.onsetSec * SR);
-        const end = i + 1 < notes.length ? Math.round(notes[i + 1].onsetSec * SR) : take.samples.length;
-        const p = est.estimate(take.samples, onset, end).pitch;
-        n++;
-        if (p && Math.abs(centsBetween(p.hz, midiToHz(note.midi))) <= 50) ok++;
-      });
+    let low = 0;
+    let lowOk = 0;
+    for (const condition of ['mixed', 'fast-run', 'legato', 'overlapping', 'soft-after-loud'] as const) {
+      for (const seed of [3, 4, 5, 6, 7]) {
+        const take = synthesizeTake({ seconds: 12, seed, condition });
+        const notes = take.truth.notes;
+        notes.forEach((note, i) => {
+          if (note.label !== 'clean' || note.levelDb <= -45) return;
+          const onset = Math.round(note.onsetSec * SR);
+          const end = i + 1 < notes.length ? Math.round(notes[i + 1].onsetSec * SR) : take.samples.length;
+          const p = est.estimate(take.samples, onset, end).pitch;
+          const right = p !== null && Math.abs(centsBetween(p.hz, midiToHz(note.midi))) <= 50;
+          n++;
+          if (right) ok++;
+          if (note.midi <= 45) {
+            low++;
+            if (right) lowOk++;
+          }
+        });
+      }
     }
-    expect(n).toBeGreaterThan(30);
+    expect(n).toBeGreaterThan(250);
+    expect(low).toBeGreaterThanOrEqual(12);
     expect(ok / n).toBeGreaterThanOrEqual(0.95);
+    expect(lowOk / low).toBeGreaterThanOrEqual(0.85);
   });
 
   it('calls many dead notes unpitched instead of guessing (measured: about half)', () => {

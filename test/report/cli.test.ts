@@ -65,6 +65,18 @@ describe('buzzfinder report', () => {
     expect(formatTime(75.5)).toBe('01:15.500');
   });
 
+  it('--reject-clicks drops non-note clicks', async () => {
+    const clicky = path.join(dir, 'clicky.wav');
+    const take = synthesizeTake({ seconds: 8, seed: 52, condition: 'silence-edges', clicksPerSecond: 2 });
+    fs.writeFileSync(clicky, encodeWav16(take.samples, 22050));
+    const plain = validateTakeReport(JSON.parse((await capture(['report', clicky, '--model', modelDir, '--json'])).out));
+    const rejecting = validateTakeReport(JSON.parse((await capture(['report', clicky, '--model', modelDir, '--json', '--reject-clicks'])).out));
+    const notes = take.truth.notes.length;
+    expect(plain.notes.length).toBeGreaterThan(notes + 3);
+    expect(rejecting.notes.length).toBeLessThan(plain.notes.length);
+    expect(Math.abs(rejecting.notes.length - notes)).toBeLessThan(plain.notes.length - notes);
+  });
+
   it('fails clearly on bad input', async () => {
     expect((await capture(['report'])).code).toBe(2);
     expect((await capture(['report', wav, '--overlap', 'drop'])).err).toMatch(/--overlap must be one of keep, fade, mask/);
