@@ -68,7 +68,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   for (;;) {
     const v = await probe().catch(() => undefined);
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n--- serve log ---\n${serveLog.slice(-4000)}`);
+    if (Date.now() > deadline) {
+      // The health probes' own request lines would crowd out what explains the failure.
+      const events = serveLog.split('\n').filter((line) => !line.includes('"message":"classify"'));
+      throw new Error(`timed out waiting for ${what}\n--- serve log (without request lines) ---\n${events.join('\n').slice(-6000)}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -160,7 +164,7 @@ test('retrain killed mid-way resumes from its checkpoint after a restart; classi
   const health = await until('classify to serve v0001', async () => {
     const h = await get();
     return (h.body.model as { version: string }).version === 'v0001' ? h : undefined;
-  }, 15_000, 250);
+  }, 30_000, 250);
   expect(health.body.model).toEqual({ name: 'buzzfinder', version: 'v0001' });
 
   // Ctrl-C / SIGTERM stops the stack cleanly.
