@@ -142,7 +142,9 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
   let barrier: NoteParams['barrier'] = null;
   let palmLowpassHz: number | null = null;
   if (variant === 'palm-mute') {
-    t60 = rng.uniform(0.08, 0.4);
+    // The palm takes a roughly fixed share of the energy per vibration, so a muted low string rings longer in
+    // seconds than a muted high one (the low-E "chug"): scale with sqrt(period), 0.6x..1.6x around G3.
+    t60 = rng.uniform(0.08, 0.4) * clamp(Math.sqrt(midiToHz(55) / midiToHz(midi)), 0.6, 1.6);
     hfRatio = rng.uniform(0.04, 0.2);
     levelDb -= rng.uniform(0, 4);
     palmLowpassHz = Math.max(rng.logUniform(700, 3000), midiToHz(midi) * 1.5);

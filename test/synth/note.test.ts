@@ -119,6 +119,14 @@ describe('synthesizeNote', () => {
     expect(Math.min(...clean)).toBeGreaterThan(median(palm));
   });
 
+  it('a palm-muted low string rings longer than a palm-muted high one, and still far shorter than ringing free', () => {
+    const decay = (label: 'clean' | 'muted', midi: number) =>
+      SEEDS.map((s) => decaySeconds(synthesizeNote(sample(label, s, { midi, ...(label === 'muted' ? { variant: 'palm-mute' as const } : {}) })), ONSET));
+    const lowPalm = decay('muted', 40), highPalm = decay('muted', 76), lowClean = decay('clean', 40);
+    expect(median(lowPalm)).toBeGreaterThan(1.5 * median(highPalm));
+    expect(median(lowClean)).toBeGreaterThan(3 * median(lowPalm));
+  });
+
   it('buzz adds high-frequency energy to the same note, strongest in the attack; palm muting removes it', () => {
     const buzzDiffs: number[] = [];
     const muteDiffs: number[] = [];
