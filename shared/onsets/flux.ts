@@ -227,13 +227,32 @@ export function levelsAboveFloor(mags: Float32Array, frames: number, floors: Flo
 }
 
 /**
+ * Mean over bands of how far frame `t`'s level rises above `ref` (the reference level per band, maximum over
+ * ±(maxFilterBands/2) neighbouring bands) by more than minBandRiseDb: the last step of both rise computations.
+ */
+function riseOverReference(levels: Float32Array, t: number, bands: number, ref: Float64Array, o: Pick<FluxOptions, 'maxFilterBands' | 'minBandRiseDb'>): number {
+  const half = Math.floor(o.maxFilterBands / 2);
+  const row = t * bands;
+  let acc = 0;
+  for (let b = 0; b < bands; b++) {
+    const level = levels[row + b];
+    if (level <= 0) continue;
+    let m = 0;
+    const lo = b > half ? b - half : 0;
+    const hi = b + half < bands - 1 ? b + half : bands - 1;
+    for (let k = lo; k <= hi; k++) if (ref[k] > m) m = ref[k];
+    if (level > m + o.minBandRiseDb) acc += level - m - o.minBandRiseDb;
+  }
+  return acc / bands;
+}
+
+/**
  * Mean dB rise of frame `t` of `levels` [frames x bands]: each band's level minus a reference, the maximum over
  * ±(maxFilterBands/2) bands and over frames t−lag … t−lag−refFrames of the level lowered by `decayDbPerFrame`
  * per frame of distance. The decayed maximum means a room echo or beat of a note that just sounded (lower than
  * the note itself) is not a new rise, while a new note rises above what the band was doing.
  */
 export function meanDbRise(levels: Float32Array, t: number, bands: number, o: Pick<FluxOptions, 'lag' | 'maxFilterBands' | 'refFrames' | 'decayDbPerFrame' | 'minBandRiseDb'>, ref: Float64Array): number {
-  const half = Math.floor(o.maxFilterBands / 2);
   ref.fill(0);
   const first = t - o.lag;
   const last = Math.max(0, t - o.lag - o.refFrames);
@@ -245,18 +264,7 @@ export function meanDbRise(levels: Float32Array, t: number, bands: number, o: Pi
       if (v > ref[b]) ref[b] = v;
     }
   }
-  const row = t * bands;
-  let acc = 0;
-  for (let b = 0; b < bands; b++) {
-    const level = levels[row + b];
-    if (level <= 0) continue;
-    let m = 0;
-    const lo = Math.max(0, b - half);
-    const hi = Math.min(bands - 1, b + half);
-    for (let k = lo; k <= hi; k++) if (ref[k] > m) m = ref[k];
-    if (level > m + o.minBandRiseDb) acc += level - m - o.minBandRiseDb;
-  }
-  return acc / bands;
+  return riseOverReference(levels, t, bands, ref, o);
 }
 
 /**
@@ -319,7 +327,6 @@ export function decayedWindowMax(levels: Float32Array, frames: number, bands: nu
 
 /** meanDbRise(levels, t, ...) from decayedWindowMax's output `windowMax` (same value; `lag` may differ from o.lag). */
 export function meanDbRiseFromWindowMax(levels: Float32Array, windowMax: Float64Array, t: number, bands: number, lag: number, o: Pick<FluxOptions, 'maxFilterBands' | 'decayDbPerFrame' | 'minBandRiseDb'>, ref: Float64Array): number {
-  const half = Math.floor(o.maxFilterBands / 2);
   const first = t - lag;
   const base = first * o.decayDbPerFrame;
   const wrow = first * bands;
@@ -327,16 +334,5 @@ export function meanDbRiseFromWindowMax(levels: Float32Array, windowMax: Float64
     const v = windowMax[wrow + b] - base;
     ref[b] = v > 0 ? v : 0;
   }
-  const row = t * bands;
-  let acc = 0;
-  for (let b = 0; b < bands; b++) {
-    const level = levels[row + b];
-    if (level <= 0) continue;
-    let m = 0;
-    const lo = b > half ? b - half : 0;
-    const hi = b + half < bands - 1 ? b + half : bands - 1;
-    for (let k = lo; k <= hi; k++) if (ref[k] > m) m = ref[k];
-    if (level > m + o.minBandRiseDb) acc += level - m - o.minBandRiseDb;
-  }
-  return acc / bands;
+  return riseOverReference(levels, t, bands, ref, o);
 }

@@ -1,6 +1,6 @@
 import { SAMPLE_RATE } from '../../shared/constants';
 import { Rng } from '../../shared/rng';
-import { mixNotesDry } from '../../shared/synth/mix';
+import { mixNotesDry, naturalLengthSamples } from '../../shared/synth/mix';
 import { NoteParams, renderNoteDry, sampleNoteParams } from '../../shared/synth/note';
 import { sampleInstrument } from '../../shared/synth/instrument';
 
@@ -27,7 +27,7 @@ describe('mixNotesDry', () => {
 
   it('renders a single note exactly as renderNoteDry does', () => {
     const ref = new Float32Array(total);
-    const buf = new Float32Array(Math.min(total, Math.ceil((1.7 * first.t60 + 0.3) * SR)));
+    const buf = new Float32Array(Math.min(total, naturalLengthSamples(first, SR)));
     renderNoteDry(first, buf, 0, buf.length, SR);
     ref.set(buf.subarray(0, total));
     expect(Array.from(solo)).toEqual(Array.from(ref));
