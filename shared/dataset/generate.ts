@@ -11,7 +11,7 @@
  */
 import { CLASSES, CLIP_SECONDS, PRE_ONSET_SECONDS, SAMPLE_RATE, ToneClass } from '../constants';
 import { Rng } from '../rng';
-import { AppliedAugmentation, augmentClip } from '../synth/augment';
+import { AppliedAugmentation, augmentClip, resamplePitch } from '../synth/augment';
 import { InstrumentParams, sampleInstrument } from '../synth/instrument';
 import { dbToGain, peakAbs } from '../synth/filters';
 import { mixNotesDry } from '../synth/mix';
@@ -59,7 +59,12 @@ export interface SoundfontNote {
   midi: number;
   /** MIDI velocity 1..127. */
   velocity: number;
+  /** Pitch shift of the render by resampling, semitones (0 = as rendered): variety without another sample set. */
+  shiftSemitones?: number;
 }
+
+/** Share of the soundfont clips pitch-shifted by resampling, and the largest shift (semitones). */
+export const SOUNDFONT_SHIFT = { p: 0.6, maxSemitones: 3 } as const;
 
 export interface PlannedClip {
   index: number;
@@ -212,6 +217,10 @@ export function planDataset(options: DatasetOptions): DatasetPlan {
       const top = label === 'muted' ? SOUNDFONT_MUTED_MAX_MIDI : MAX_MIDI;
       const midi = sfRng.chance(0.8) ? sfRng.int(MIN_MIDI, 76) : sfRng.int(77, top);
       const velocity = sfRng.int(20, 127);
+      // The heard pitch stays on the guitar (E2..E6).
+      const shiftSemitones = sfRng.chance(SOUNDFONT_SHIFT.p)
+        ? sfRng.uniform(Math.max(-SOUNDFONT_SHIFT.maxSemitones, MIN_MIDI - midi), Math.min(SOUNDFONT_SHIFT.maxSemitones, MAX_MIDI - midi))
+        : 0;
       const group = soundfontGroupOf(program, midi);
       groups[group] ??= {
         source: 'soundfont',
@@ -225,8 +234,8 @@ export function planDataset(options: DatasetOptions): DatasetPlan {
         label,
         source: 'soundfont',
         group,
-        midi,
-        soundfont: { program, midi, velocity },
+        midi: Math.round(midi + shiftSemitones),
+        soundfont: { program, midi, velocity, shiftSemitones },
         augmentSeed: augment ? childSeed(seed, STREAM.augment, index) : null,
       });
     }
@@ -251,20 +260,22 @@ export function renderSynthClip(clip: PlannedClip): Float32Array {
 
 /**
  * Brings a rendered soundfont clip to the synth clips' conditions, so the source is not a shortcut to the label:
- * a peak level drawn like the synth's (from the velocity, -31..-1 dBFS) and a recording noise floor
+ * its planned pitch shift (resampling about the onset), a peak level drawn like the synth's (from the velocity, -31..-1 dBFS) and a recording noise floor
  * (the render is digitally silent before the onset). Returns the settings for the manifest.
  */
 export function prepareSoundfontClip(clip: PlannedClip, samples: Float32Array): { samples: Float32Array; applied: AppliedAugmentation } {
   if (!clip.soundfont) throw new TypeError(`prepareSoundfontClip: clip ${clip.index} is not a soundfont clip`);
   const rng = new Rng(childSeed(clip.index, STREAM.soundfont, clip.soundfont.velocity));
-  const x = samples.slice();
+  const shiftSemitones = clip.soundfont.shiftSemitones ?? 0;
+  const onset = Math.round(PRE_ONSET_SECONDS * SAMPLE_RATE);
+  const x = shiftSemitones !== 0 ? resamplePitch(samples, shiftSemitones, onset) : samples.slice();
   const peak = peakAbs(x);
   const levelDb = Math.min(-1, -30 + 28 * (clip.soundfont.velocity / 127) + rng.uniform(-8, 3));
   const g = peak > 0 ? dbToGain(levelDb) / peak : 1;
   for (let i = 0; i < x.length; i++) x[i] *= g;
   const noiseFloorDb = rng.uniform(-88, -58);
   addNoiseFloor(x, noiseFloorDb, rng);
-  return { samples: x, applied: { name: 'recording-level', levelDb, noiseFloorDb } };
+  return { samples: x, applied: { name: 'recording-level', levelDb, noiseFloorDb, shiftSemitones } };
 }
 
 /** Applies the clip's augmentation (if any) to its rendered samples. */

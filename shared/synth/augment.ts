@@ -31,7 +31,7 @@ export interface AugmentOptions {
   probabilities?: Partial<Record<AugmentationName, number>>;
 }
 
-export type AugmentationName = 'jitter' | 'mic-eq' | 'room' | 'highpass' | 'lowpass' | 'gain' | 'background' | 'gaussian-noise' | 'clip';
+export type AugmentationName = 'jitter' | 'mic-eq' | 'room' | 'highpass' | 'lowpass' | 'compress' | 'drive' | 'gain' | 'background' | 'gaussian-noise' | 'clip';
 
 export const DEFAULT_AUGMENT_PROBABILITIES: Readonly<Record<AugmentationName, number>> = {
   jitter: 0.8,
@@ -39,6 +39,8 @@ export const DEFAULT_AUGMENT_PROBABILITIES: Readonly<Record<AugmentationName, nu
   room: 0.3,
   highpass: 0.5,
   lowpass: 0.5,
+  compress: 0.2,
+  drive: 0.1,
   gain: 0.8,
   background: 0.6,
   'gaussian-noise': 0.8,
@@ -51,6 +53,57 @@ function signalLevel(x: Float32Array, sampleRate: number): number {
   let best = 0;
   for (let s = 0; s + w <= x.length; s += w >> 1) best = Math.max(best, rmsOf(x, s, s + w));
   return best || rmsOf(x);
+}
+
+export interface CompressorParams {
+  ratio: number;
+  /** Relative to the clip's peak, dB. */
+  thresholdDb: number;
+  attackSec: number;
+  releaseSec: number;
+}
+
+/** Compresses `x` in place, keeping its peak level (make-up gain). */
+export function compress(x: Float32Array, c: CompressorParams, sampleRate: number): void {
+  const peak = peakAbs(x);
+  if (peak === 0) return;
+  const threshold = peak * dbToGain(c.thresholdDb);
+  const att = Math.exp(-1 / (c.attackSec * sampleRate)), rel = Math.exp(-1 / (c.releaseSec * sampleRate));
+  let env = 0, outPeak = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.abs(x[i]);
+    env = a > env ? att * env + (1 - att) * a : rel * env + (1 - rel) * a;
+    const g = env > threshold ? Math.pow(env / threshold, 1 / c.ratio - 1) : 1;
+    x[i] *= g;
+    outPeak = Math.max(outPeak, Math.abs(x[i]));
+  }
+  const makeup = outPeak > 0 ? peak / outPeak : 1;
+  for (let i = 0; i < x.length; i++) x[i] *= makeup;
+}
+
+/**
+ * Pitch shift by resampling (the sound plays faster or slower, as a sampler does), about the onset so the attack
+ * stays at `onsetSample`; what runs out at the end is left silent. Low-passed first when shifting up (no aliasing).
+ */
+export function resamplePitch(x: Float32Array, semitones: number, onsetSample: number, sampleRate = SAMPLE_RATE): Float32Array {
+  const ratio = Math.pow(2, semitones / 12);
+  let src = x;
+  if (ratio > 1) {
+    src = x.slice();
+    const lp = designBiquad({ kind: 'lowpass', freq: (0.45 * sampleRate) / ratio, q: 0.7 }, sampleRate);
+    applyBiquad(src, lp);
+    applyBiquad(src, lp);
+  }
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < y.length; i++) {
+    const t = onsetSample + (i - onsetSample) * ratio;
+    const k = Math.floor(t);
+    if (k < 1 || k + 2 >= src.length) continue;
+    // Catmull-Rom cubic interpolation.
+    const f = t - k, p0 = src[k - 1], p1 = src[k], p2 = src[k + 1], p3 = src[k + 2];
+    y[i] = p1 + 0.5 * f * (p2 - p0 + f * (2 * p0 - 5 * p1 + 4 * p2 - p3 + f * (3 * (p1 - p2) + p3 - p0)));
+  }
+  return y;
 }
 
 /** Returns an augmented copy of `samples` and the list of applied steps (in order). */
@@ -110,6 +163,27 @@ export function augmentClip(samples: Float32Array, options: AugmentOptions): { s
     const freq = rng.uniform(5500, 8000);
     applyBiquad(x, designBiquad({ kind: 'lowpass', freq, q: 0.7 }, sr));
     applied.push({ name: 'lowpass', freq });
+  }
+  if (use('compress')) {
+    // A feed-forward compressor (peak follower, fast attack, slow release): pedals, interfaces and phone
+    // recorders lift the body of a note relative to its attack.
+    const ratio = rng.uniform(2, 6);
+    const thresholdDb = rng.uniform(-24, -8);
+    const attackSec = rng.uniform(0.001, 0.01), releaseSec = rng.uniform(0.05, 0.3);
+    compress(x, { ratio, thresholdDb, attackSec, releaseSec }, sr);
+    applied.push({ name: 'compress', ratio, thresholdDb, attackSec, releaseSec });
+  }
+  if (use('drive')) {
+    // Light amp distortion: a soft (tanh) overdrive of a few dB, then the cabinet's low-pass. Applied to every class
+    // alike, so its extra harmonics cannot stand for buzz.
+    const driveDb = rng.uniform(2, 10);
+    const cabinetHz = rng.uniform(3500, 7000);
+    const peak = peakAbs(x) || 1;
+    const k = dbToGain(driveDb) / peak;
+    const norm = peak / Math.tanh(k * peak);
+    for (let i = 0; i < n; i++) x[i] = norm * Math.tanh(k * x[i]);
+    applyBiquad(x, designBiquad({ kind: 'lowpass', freq: cabinetHz, q: 0.8 }, sr));
+    applied.push({ name: 'drive', driveDb, cabinetHz });
   }
   if (use('gain')) {
     // ±12 dB, but never boosting the peak past 0 dBFS (clipping is its own, rarer, step).

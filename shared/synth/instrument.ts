@@ -101,6 +101,16 @@ export function sampleInstrument(rng: Rng): InstrumentParams {
     mic = rng.pick(['phone', 'phone', 'laptop', 'condenser', 'dynamic'] as MicKind[]);
   }
   const micEq = micResponse(mic, rng);
+  if (kind === 'electric') {
+    // The guitar's tone knob (often rolled back a little) and, unless recorded direct, the amp's speaker cabinet:
+    // a steep roll-off at 3-6 kHz with a presence peak below it.
+    if (rng.chance(0.3)) micEq.unshift({ kind: 'lowpass', freq: rng.logUniform(2500, 8000), q: 0.7 });
+    if (mic !== 'di') {
+      micEq.push({ kind: 'peak', freq: rng.uniform(1500, 3000), q: rng.uniform(0.8, 2), gainDb: rng.uniform(0, 6) });
+      const cabHz = rng.uniform(3000, 6000);
+      micEq.push({ kind: 'lowpass', freq: cabHz, q: 0.8 }, { kind: 'lowpass', freq: cabHz, q: 0.8 });
+    }
+  }
   const closeMic = mic === 'di' ? true : rng.chance(0.3);
   const room: RoomParams = closeMic && mic === 'di'
     ? { rt60: rng.uniform(0.1, 0.4), wet: 0, size: 1, damping: 0.3 }
@@ -110,7 +120,8 @@ export function sampleInstrument(rng: Rng): InstrumentParams {
     kind,
     material,
     sustain: rng.uniform(0.6, 1.5),
-    brightness: rng.logUniform(0.5, 2),
+    // Old, dead strings (0.3) .. fresh ones (2).
+    brightness: rng.logUniform(0.3, 2),
     stiffness: material === 'nylon' ? rng.uniform(0.02, 0.15) : rng.uniform(0.05, 0.3),
     bodyModes,
     pickupPosition,

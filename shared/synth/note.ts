@@ -2,22 +2,27 @@
  * One guitar note of a given class, synthesised from physically motivated parameters.
  *
  * - clean: the freely ringing waveguide string;
- * - muted: 'palm-mute' (heavy, dull damping: fast decay, pitch still there) or 'dead-note'
- *   (fretting-hand mute: a thump and a noise burst with little or no pitch, gone within ~150 ms);
- * - buzzy: the same ringing string with a one-sided fret barrier (see waveguide.ts), so the sizzle is loudest
- *   in the attack and stops when the amplitude falls below the fret height.
+ * - muted: 'palm-mute' from light (still pitched, ~0.5 s of ring) to heavy (a dull thud), with the pick's
+ *   bright attack damped within milliseconds; 'dead-note' (fretting-hand mute: a thump and a noise burst with
+ *   little or no pitch, gone within ~150 ms); 'damped' (a clean attack, then a hand stops the ringing string
+ *   0.08-0.45 s later);
+ * - buzzy: the same full-level ringing string plus a rattle driven by its contact with a fret barrier (see
+ *   waveguide.ts): pulses once per vibration while the swing reaches past the fret, high-passed and coloured by
+ *   fret/neck resonances. It lasts the whole note ('full'), only the attack until the string clears the fret
+ *   ('attack'), or starts as the string rings down onto the fret ('tail').
  *
  * Then the body (resonant modes) or pickup, the microphone, the room and the noise floor of the instrument.
  * `sampleNoteParams` draws every choice from the Rng; `synthesizeNote` is a pure function of the parameters.
  */
 import { CLIP_SECONDS, PRE_ONSET_SECONDS, SAMPLE_RATE, ToneClass, isToneClass } from '../constants';
 import { Rng } from '../rng';
-import { addBiquad, applyBiquad, dbToGain, designBiquad, peakAbs } from './filters';
+import { addBiquad, applyBiquad, dbToGain, designBiquad, peakAbs, rmsOf } from './filters';
 import { InstrumentParams, sampleInstrument } from './instrument';
 import { applyRoom } from './room';
 import { BarrierParams, renderString, StringParams } from './waveguide';
 
-export type NoteVariant = 'ring' | 'palm-mute' | 'dead-note' | 'fret-buzz';
+export type NoteVariant = 'ring' | 'palm-mute' | 'dead-note' | 'damped' | 'fret-buzz';
+export type BuzzExtent = 'full' | 'attack' | 'tail';
 
 /** Standard tuning, low E (string 0) to high e (string 5), as MIDI numbers of the open strings. */
 export const OPEN_STRINGS = [40, 45, 50, 55, 59, 64] as const;
@@ -32,6 +37,25 @@ export interface DeadNoteParams {
   noiseCentreHz: number;
   noiseDecaySec: number;
   noiseLevel: number;
+}
+
+/** How the fret contact sounds (buzzy notes). */
+export interface BuzzParams {
+  extent: BuzzExtent;
+  /** RMS of the rattle relative to the note's RMS while the string touches the fret, dB. */
+  sizzleDb: number;
+  /** The rattle's high-pass corner (two 2nd-order sections), Hz: the fret slap's energy is above 1-3 kHz. */
+  highPassHz: number;
+  /** Fret / neck resonances the slaps excite (band-passes added to the rattle; gain relative to it). */
+  resonances: { freq: number; q: number; gain: number }[];
+}
+
+/** A note stopped by a hand after it started ringing (muted 'damped'). */
+export interface DampingParams {
+  /** When the hand touches the string, seconds after the attack. */
+  atSec: number;
+  /** Decay to -60 dB once touched, seconds. */
+  t60: number;
 }
 
 /** The string's physical parameters come straight from the waveguide's (documented there). */
@@ -56,9 +80,15 @@ export interface NoteParams extends NoteStringParams {
   levelDb: number;
   /** Fret barrier (buzzy only): distance from the fretting point as a fraction of the vibrating length, height relative to the local amplitude. */
   barrier: BarrierParams | null;
+  /** Buzzy only: the rattle the barrier contact makes. */
+  buzz: BuzzParams | null;
   deadNote: DeadNoteParams | null;
-  /** Palm mute only: the palm resting near the bridge absorbs the upper partials at once (low-pass corner, Hz). */
+  /** Palm mute only: the palm resting near the bridge absorbs the upper partials (low-pass corner, Hz)... */
   palmLowpassHz: number | null;
+  /** ...but only after the pick's bright attack, which fades over this time constant (s). */
+  palmAttackSec: number | null;
+  /** Muted 'damped' only. */
+  damping: DampingParams | null;
   instrument: InstrumentParams;
   /** Where the attack starts in the rendered clip, seconds. */
   onsetSec: number;
@@ -86,6 +116,23 @@ export function sampleMidiOnString(stringIndex: number, rng: Rng): number {
   return Math.min(MAX_MIDI, Math.max(MIN_MIDI, OPEN_STRINGS[stringIndex] + rng.int(0, top)));
 }
 
+/** Muted sub-variants: palm mutes are the most common muted notes, then dead notes, then damped ringing notes. */
+export const MUTED_VARIANT_SHARES = { 'palm-mute': 0.55, 'dead-note': 0.25, damped: 0.2 } as const;
+/** Palm-mute T60 at G3: heavy (thud) .. light (still rings ~0.5 s above -20 dB), log-uniform in between; at most `max` on any string. */
+export const PALM_T60_SEC = { heavy: 0.12, light: 2, max: 1.5 } as const;
+/** When a 'damped' note is stopped after its attack (log-uniform), seconds. */
+export const DAMPED_AT_SEC = { min: 0.08, max: 0.45 } as const;
+/** Buzz lasting the whole contact, only the attack, or only the tail. */
+export const BUZZ_EXTENT_SHARES = { full: 0.55, attack: 0.25, tail: 0.2 } as const;
+/** Rattle RMS relative to the note while in contact, dB (uniform): barely audible .. loud sizzle. */
+export const BUZZ_SIZZLE_DB = { min: -28, max: -10 } as const;
+/** ...but at least this rise of the note's own 2-8 kHz band while in contact (on bright, high notes), dB. */
+export const BUZZ_MIN_BAND_RISE_DB = 6;
+/** Tail buzzes sit this much lower (dB). */
+export const BUZZ_TAIL_OFFSET_DB = -4;
+/** Largest rattle sample relative to the note's current peak level. */
+const RATTLE_CEILING = 0.5;
+
 export interface SampleNoteOptions {
   label: ToneClass;
   rng: Rng;
@@ -96,6 +143,8 @@ export interface SampleNoteOptions {
   variant?: NoteVariant;
   /** Force the string (0 = low E); `midi` must be playable on it. */
   stringIndex?: number;
+  /** Buzzy only: force how long the buzz lasts. */
+  buzzExtent?: BuzzExtent;
 }
 
 /** Samples a note of class `label`. */
@@ -122,8 +171,11 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
   if (options.variant) variant = options.variant;
   else if (label === 'clean') variant = 'ring';
   else if (label === 'buzzy') variant = 'fret-buzz';
-  else variant = rng.chance(0.65) ? 'palm-mute' : 'dead-note';
-  const expected: Record<ToneClass, NoteVariant[]> = { clean: ['ring'], buzzy: ['fret-buzz'], muted: ['palm-mute', 'dead-note'] };
+  else {
+    const u = rng.next();
+    variant = u < MUTED_VARIANT_SHARES['palm-mute'] ? 'palm-mute' : u < MUTED_VARIANT_SHARES['palm-mute'] + MUTED_VARIANT_SHARES['dead-note'] ? 'dead-note' : 'damped';
+  }
+  const expected: Record<ToneClass, NoteVariant[]> = { clean: ['ring'], buzzy: ['fret-buzz'], muted: ['palm-mute', 'dead-note', 'damped'] };
   if (!expected[label].includes(variant)) throw new TypeError(`sampleNoteParams: variant '${variant}' does not belong to '${label}'`);
 
   // Buzz is provoked by hard playing more often than not, but soft buzzes exist too.
@@ -140,14 +192,22 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
   let levelDb = instrument.gainDb - 30 + 28 * velocity;
   let deadNote: DeadNoteParams | null = null;
   let barrier: NoteParams['barrier'] = null;
+  let buzz: BuzzParams | null = null;
   let palmLowpassHz: number | null = null;
+  let palmAttackSec: number | null = null;
+  let damping: DampingParams | null = null;
   if (variant === 'palm-mute') {
-    // The palm takes a roughly fixed share of the energy per vibration, so a muted low string rings longer in
-    // seconds than a muted high one (the low-E "chug"): scale with sqrt(period), 0.6x..1.6x around G3.
-    t60 = rng.uniform(0.08, 0.4) * clamp(Math.sqrt(midiToHz(55) / midiToHz(midi)), 0.6, 1.6);
+    // From light (still pitched, ~0.5 s of ring, brighter) to heavy (a dull thud): one severity drives decay and
+    // brightness. The palm takes a roughly fixed share of the energy per vibration, so a muted low string rings
+    // longer in seconds than a muted high one (the low-E "chug"): scale with sqrt(period), 0.6x..1.6x around G3.
+    const lightness = rng.next();
+    t60 = PALM_T60_SEC.heavy * Math.pow(PALM_T60_SEC.light / PALM_T60_SEC.heavy, lightness) * rng.uniform(0.8, 1.25)
+      * clamp(Math.sqrt(midiToHz(55) / midiToHz(midi)), 0.6, 1.6);
+    t60 = Math.min(t60, PALM_T60_SEC.max);
     hfRatio = rng.uniform(0.04, 0.2);
     levelDb -= rng.uniform(0, 4);
-    palmLowpassHz = Math.max(rng.logUniform(700, 3000), midiToHz(midi) * 1.5);
+    palmLowpassHz = Math.max(rng.logUniform(500, 1500) * (1 + 2 * lightness), midiToHz(midi) * 1.5);
+    palmAttackSec = rng.uniform(0.001, 0.006);
   } else if (variant === 'dead-note') {
     t60 = rng.uniform(0.015, 0.06);
     hfRatio = rng.uniform(0.2, 0.6);
@@ -160,8 +220,23 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
       noiseDecaySec: rng.uniform(0.004, 0.03),
       noiseLevel: rng.uniform(0.1, 0.7),
     };
+  } else if (variant === 'damped') {
+    damping = { atSec: rng.logUniform(DAMPED_AT_SEC.min, DAMPED_AT_SEC.max), t60: rng.uniform(0.04, 0.25) };
   } else if (variant === 'fret-buzz') {
-    barrier = { fromNut: rng.uniform(0.03, 0.17), heightRel: rng.uniform(0.05, 0.6), restitution: rng.uniform(0.5, 1), frets: rng.int(1, 3), roughness: rng.uniform(0.1, 0.5), rattle: rng.logUniform(1, 6) };
+    const u = rng.next();
+    const extent: BuzzExtent = options.buzzExtent
+      ?? (u < BUZZ_EXTENT_SHARES.full ? 'full' : u < BUZZ_EXTENT_SHARES.full + BUZZ_EXTENT_SHARES.attack ? 'attack' : 'tail');
+    // 'attack': only the first, widest swings touch; the string clears the fret 0.06-0.35 s after the attack.
+    // 'tail': the fret sits close to the rest position, so the decaying string still reaches it after the
+    // 0.3 s the contact takes to build up.
+    const heightRel = extent === 'attack' ? rng.uniform(0.3, 0.8) : extent === 'tail' ? rng.uniform(0.02, 0.12) : rng.uniform(0.03, 0.35);
+    const startSec = extent === 'tail' ? rng.uniform(0.25, 0.8) : 0;
+    const clearSec = extent === 'attack' ? rng.uniform(0.06, 0.35) : null;
+    barrier = { fromNut: rng.uniform(0.03, 0.17), heightRel, frets: rng.int(1, 3), roughness: rng.uniform(0.2, 0.9), startSec, clearSec };
+    const resonances = Array.from({ length: rng.int(0, 2) }, () => ({ freq: rng.logUniform(2000, 7000), q: rng.uniform(2, 8), gain: rng.uniform(0.5, 2) }));
+    // A tail buzz rides on a note whose own upper partials have died away: it is heard at a lower level.
+    const sizzleDb = rng.uniform(BUZZ_SIZZLE_DB.min, BUZZ_SIZZLE_DB.max) + (extent === 'tail' ? BUZZ_TAIL_OFFSET_DB : 0);
+    buzz = { extent, sizzleDb, highPassHz: rng.logUniform(1200, 3500), resonances };
   }
   const t60High = Math.min(t60, t60 * hfRatio);
   const dispersion = clamp(instrument.stiffness * (wound ? 0.7 : 1) * (1 + fret / 24), 0, 0.6);
@@ -184,8 +259,11 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
     pickHardness,
     excitationNoise: rng.uniform(0.005, 0.06),
     barrier,
+    buzz,
     deadNote,
     palmLowpassHz,
+    palmAttackSec,
+    damping,
     instrument,
     onsetSec: PRE_ONSET_SECONDS,
     durationSec: CLIP_SECONDS,
@@ -204,6 +282,7 @@ export function renderNoteDry(params: NoteParams, out: Float32Array, start: numb
   const noiseRng = new Rng(params.noiseSeed);
   const noise = () => noiseRng.next();
   const dry = new Float32Array(n);
+  const contact = params.barrier && params.buzz ? new Float32Array(n) : undefined;
   const stringOut = renderString(
     {
       f0: params.f0,
@@ -224,15 +303,37 @@ export function renderNoteDry(params: NoteParams, out: Float32Array, start: numb
     0,
     n,
     noise,
+    contact,
   );
   let active = stringOut.rendered;
   // What is heard is not the displacement: the bridge drives the body with a force that follows the string's
   // slope/velocity, and a magnetic pickup's voltage follows the string's velocity. Both are (close to) the time
   // derivative of the displacement, +6 dB/octave; without it every synthetic guitar sounds much duller than real ones.
   for (let i = active - 1; i > 0; i--) dry[i] -= dry[i - 1];
+  if (contact && params.buzz) addRattle(dry, contact, params.buzz, active, sampleRate);
   if (params.palmLowpassHz !== null) {
-    const lp = designBiquad({ kind: 'lowpass', freq: params.palmLowpassHz, q: 0.6 }, sampleRate);
-    applyBiquad(dry, lp, 0, active);
+    // The pick excites every partial; the palm absorbs the upper ones within milliseconds: the unfiltered
+    // residual fades with palmAttackSec, the low-passed note stays.
+    const lp = dry.slice(0, active);
+    applyBiquad(lp, designBiquad({ kind: 'lowpass', freq: params.palmLowpassHz, q: 0.6 }, sampleRate));
+    const k = params.palmAttackSec ? Math.exp(-1 / (params.palmAttackSec * sampleRate)) : 0;
+    let w = 1;
+    for (let i = 0; i < active; i++) {
+      dry[i] = lp[i] + w * (dry[i] - lp[i]);
+      w *= k;
+    }
+  }
+  if (params.damping) {
+    // A hand lands on the ringing string: from then on it decays at the damping T60 (with a 5 ms touch).
+    const at = Math.round(params.damping.atSec * sampleRate);
+    const touch = Math.max(1, Math.round(0.005 * sampleRate));
+    const k = Math.pow(10, -3 / (params.damping.t60 * sampleRate));
+    let g = 1;
+    for (let i = at; i < active; i++) {
+      g *= i - at < touch ? Math.pow(k, (i - at) / touch) : k;
+      dry[i] *= g;
+    }
+    active = Math.min(active, at + Math.ceil(1.7 * params.damping.t60 * sampleRate));
   }
   const dead = params.deadNote;
   if (dead) {
@@ -275,6 +376,51 @@ export function renderNoteDry(params: NoteParams, out: Float32Array, start: numb
   if (peak === 0) return;
   const gain = dbToGain(params.levelDb) / peak;
   for (let i = 0; i < tail; i++) out[start + i] += gain * colored[i];
+}
+
+/**
+ * The rattle of a string slapping a fret: the contact pulses (one per vibration while the swing reaches past the
+ * fret) with their roughness, high-passed above the fret slap's corner, plus the fret/neck resonances they excite,
+ * scaled to `buzz.sizzleDb` relative to the note's RMS over the span in contact. Added to `dry`, so the note keeps
+ * its level and the sizzle follows its envelope.
+ */
+function addRattle(dry: Float32Array, contact: Float32Array, buzz: BuzzParams, active: number, sampleRate: number): void {
+  let first = -1, last = -1;
+  for (let i = 0; i < active; i++) {
+    if (contact[i] !== 0) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  if (first < 0) return;
+  const end = Math.min(active, last + Math.round(0.02 * sampleRate));
+  const rattle = contact.slice(0, end);
+  const hp = designBiquad({ kind: 'highpass', freq: buzz.highPassHz, q: 0.7 }, sampleRate);
+  applyBiquad(rattle, hp);
+  applyBiquad(rattle, hp);
+  const coloured = rattle.slice();
+  for (const r of buzz.resonances) addBiquad(rattle, designBiquad({ kind: 'bandpass', freq: r.freq, q: r.q }, sampleRate), r.gain, coloured);
+  const noteRms = rmsOf(dry, first, end);
+  const rattleRms = rmsOf(coloured, first, end);
+  if (!(rattleRms > 0) || !(noteRms > 0)) return;
+  // A buzz is heard: on a bright note the rattle must still lift the note's own 2-8 kHz band by a few dB.
+  const band = dry.slice(first, end);
+  const bandHp = designBiquad({ kind: 'highpass', freq: 2000, q: 0.7 }, sampleRate);
+  applyBiquad(band, bandHp);
+  applyBiquad(band, bandHp);
+  const minRms = rmsOf(band) * Math.sqrt(Math.pow(10, BUZZ_MIN_BAND_RISE_DB / 10) - 1);
+  const g = Math.max(dbToGain(buzz.sizzleDb) * noteRms, minRms) / rattleRms;
+  // Never a click that outweighs the note (it would set the clip's peak and turn the note into a quiet tail):
+  // each rattle sample stays under RATTLE_CEILING x the note's current peak (10 ms release follower).
+  const release = Math.exp(-1 / (0.01 * sampleRate));
+  let follower = 0;
+  for (let i = 0; i < end; i++) {
+    const a = dry[i] < 0 ? -dry[i] : dry[i];
+    follower = a > follower ? a : release * follower;
+    const ceiling = RATTLE_CEILING * follower;
+    const r = g * coloured[i];
+    dry[i] += r > ceiling ? ceiling : r < -ceiling ? -ceiling : r;
+  }
 }
 
 /** Adds the instrument's noise floor (hiss plus a darker room-tone component) at `floorDb` RMS dBFS. */

@@ -7,30 +7,39 @@
  * filter (one-pole, designed from two T60s), a dispersion allpass cascade (string stiffness: upper partials run
  * sharp) and a first-order allpass for the fractional part of the period, all tuned at f0 so the pitch is exact.
  *
- * Fret buzz: a one-sided barrier at one point of the string. Whenever the displacement there drops below the
- * fret height, both rails are corrected so it sits on the fret (Rank & Kubin's collision model); the rattle
- * therefore comes from the string's own motion and stops by itself once the amplitude decays below the fret.
+ * Fret buzz: a one-sided barrier at up to three points of the string (the next frets). The string itself rings
+ * freely (full level); wherever its displacement there drops below the fret height, the penetration is written
+ * to a contact signal: one pulse per vibration, as large as the excursion past the fret, so it is
+ * pitch-synchronous, follows the string's envelope and stops by itself once the amplitude decays below the fret.
+ * The note turns that contact signal into the rattle (note.ts). An earlier version corrected the travelling
+ * waves at each contact (Rank & Kubin's inelastic collision): it drained the string, so buzzy notes sat
+ * 3-13 dB under the same note without buzz, the opposite of a real buzz (a full-level note with a sizzle on it).
  */
 
-/** Largest contact-noise sample relative to the string's current RMS level at the output. */
-const RATTLE_CEILING = 0.5;
+/** How long a string ringing down onto a fret takes from first touch to full contact, seconds. */
+const TAIL_CONTACT_RAMP_SEC = 0.3;
+/** How long the string takes to clear the fret when an attack-only buzz ends, seconds. */
+const CLEAR_RAMP_SEC = 0.05;
 
 export interface BarrierParams {
   /** Where the string meets the fret, as a fraction of the vibrating length from the fretting point (nut end). */
   fromNut: number;
-  /** Fret height below the string's rest position, relative to the initial displacement at that point. */
+  /** Fret height below the string's rest position, relative to its free swing there when contact starts. */
   heightRel: number;
-  /** 0 = the string sticks to the fret height (inelastic), 1 = it bounces off (elastic). */
-  restitution: number;
   /** Number of adjacent frets the string can hit (1-3): the next ones lie further towards the bridge. */
   frets: number;
-  /** Random variation of each contact's impulse (0 = smooth fret .. 1 = rough, rattly contact). */
+  /** Random variation of each contact's strength (0 = smooth fret .. 1 = rough, rattly contact). */
   roughness: number;
   /**
-   * Level of the contact noise radiated directly (through neck and fret) per unit of penetration into the fret:
-   * a broadband click each time the string hits, so the sizzle follows the string's own motion.
+   * When the string first reaches the fret, seconds after the attack: 0 = from the attack; later = the string
+   * rings down onto the fret (a neck relief or a sinking string only touches once the big swing has settled).
    */
-  rattle: number;
+  startSec: number;
+  /**
+   * When the string clears the fret again, seconds after the attack (null = never: contact ends only when the
+   * swing has decayed below the fret). An attack-only buzz: the first, widest swings touch, then the string settles.
+   */
+  clearSec: number | null;
 }
 
 export interface StringParams {
@@ -51,7 +60,7 @@ export interface StringParams {
   pluckPosition: number;
   /** 0 = very soft (thumb/flesh: rounded initial shape) .. 1 = hard pick (sharp corner). */
   pickHardness: number;
-  /** Peak initial displacement (arbitrary units; output scales linearly unless a barrier is present). */
+  /** Peak initial displacement (arbitrary units; the output scales linearly). */
   amplitude: number;
   /** Random roughness added to the initial shape (fraction of amplitude). */
   excitationNoise: number;
@@ -100,10 +109,18 @@ export interface StringRender {
 }
 
 /**
- * Renders the string into `out[start .. start+length)` (adding to what is there).
- * `noise` supplies the excitation roughness (a deterministic uniform source in [0,1)).
+ * Renders the string into `out[start .. start+length)` (adding to what is there). With a barrier, the fret
+ * contact (penetration past the fret, >= 0, times the contact roughness) is added into `contact` at the same
+ * indices when given. `noise` supplies the excitation and contact roughness (a deterministic uniform source in [0,1)).
  */
-export function renderString(p: StringParams, out: Float32Array, start: number, length: number, noise: () => number): StringRender {
+export function renderString(
+  p: StringParams,
+  out: Float32Array,
+  start: number,
+  length: number,
+  noise: () => number,
+  contact?: Float32Array,
+): StringRender {
   const sr = p.sampleRate;
   if (!(p.f0 > 0 && p.f0 < sr / 4)) throw new TypeError(`renderString: f0 ${p.f0} out of range`);
   const period = sr / p.f0;
@@ -186,23 +203,23 @@ export function renderString(p: StringParams, out: Float32Array, start: number, 
   // Up to three frets: the fret after the contact point and the following ones (fret spacing ~5.6% of the length).
   const barrierR = new Int32Array(3), barrierL = new Int32Array(3), heightScale = new Float64Array(3);
   // Fret heights are relative to how far the free string actually swings below rest at each contact point,
-  // measured after the first period (once the loop filters have taken the sharp pluck corner off) over >= 10 ms:
-  // relative to the first, corner-dominated swing, high notes would stop buzzing within a few milliseconds.
+  // measured over >= 10 ms once contact may start (and never inside the first period, before the loop filters
+  // have taken the sharp pluck corner off): relative to the corner-dominated first swing, high notes would stop
+  // buzzing within a few milliseconds.
   const heights = new Float64Array(3), swingMin = new Float64Array(3);
-  const probeStart = n;
-  const probeEnd = n + Math.max(n + 1, Math.round(0.01 * sr));
+  const probeStart = Math.max(n, Math.round(Math.max(p.barrier?.startSec ?? 0, 0) * sr));
+  const probeEnd = probeStart + Math.max(n + 1, Math.round(0.01 * sr));
   // The fret is brought in smoothly (raised cosine over >= 3 periods / 20 ms) from the free swing minimum (no
-  // contact) to its height: switched on abruptly, the first contacts would penetrate deeply and the rattle would
-  // be one loud broadband click ~30 dB above the note instead of a sizzle riding on it.
-  const rampLength = Math.max(3 * n, Math.round(0.02 * sr));
+  // contact) to its height: switched on abruptly, the first contacts would be one loud click instead of a sizzle.
+  // A string ringing down onto the fret touches it more and more over a few hundred ms (and a sudden sizzle in
+  // the middle of a note would read as a new onset).
+  const rampLength = Math.max(3 * n, Math.round(((p.barrier?.startSec ?? 0) > 0 ? TAIL_CONTACT_RAMP_SEC : 0.02) * sr));
+  const clearAt = p.barrier?.clearSec != null ? Math.round(p.barrier.clearSec * sr) : Infinity;
+  const clearRamp = Math.round(CLEAR_RAMP_SEC * sr);
   let barriers = 0;
-  let bounce = 1;
   let roughness = 0;
-  let rattle = 0;
   if (p.barrier) {
-    rattle = Math.max(p.barrier.rattle, 0);
     roughness = Math.min(Math.max(p.barrier.roughness, 0), 1);
-    bounce = 0.5 * (1 + Math.min(Math.max(p.barrier.restitution, 0), 1));
     const frets = Math.max(1, Math.min(3, Math.round(p.barrier.frets)));
     const used = new Set<number>();
     for (let f = 0; f < frets; f++) {
@@ -231,11 +248,8 @@ export function renderString(p: StringParams, out: Float32Array, start: number, 
   const apX = new Float64Array(4), apY = new Float64Array(4);
   let frX = 0, frY = 0;
   let contacts = 0, lastContact = 0;
-  // The contact noise is bounded relative to the string's own current RMS level (5 ms power follower):
-  // the rattle is a sizzle riding on the note, never a click that outweighs it (and, after the clip's peak
-  // normalisation, turns the note itself into a quiet tail).
-  const powerSmoothing = Math.exp(-1 / (0.005 * sr));
-  let power = 0;
+  const touching = new Uint8Array(3), slap = new Float64Array(3);
+  const contactOut = contact && contact.length >= start + count ? contact : null;
   for (let i = 0; i < count; i++) {
     const v = buf[ptr];
     // Bridge: loss, stiffness, fractional delay.
@@ -253,33 +267,44 @@ export function renderString(p: StringParams, out: Float32Array, start: number, 
     buf[ptr] = y;
     if (++ptr === n) ptr = 0;
 
-    let contact = 0;
+    let penetration = 0;
     for (let b = 0; b < barriers; b++) {
       let r = barrierR[b] + 1, l = barrierL[b] + 1;
       if (r === n) r = 0;
       if (l === n) l = 0;
       barrierR[b] = r;
       barrierL[b] = l;
-      const disp = buf[r] - buf[l];
       if (i < probeEnd) {
-        if (i >= probeStart && disp < swingMin[b]) swingMin[b] = disp;
+        if (i >= probeStart) {
+          const disp = buf[r] - buf[l];
+          if (disp < swingMin[b]) swingMin[b] = disp;
+        }
         if (i === probeEnd - 1) heights[b] = heightScale[b] * swingMin[b];
         continue;
       }
       const since = i - probeEnd;
-      const h = since >= rampLength
+      let h = since >= rampLength
         ? heights[b]
         : swingMin[b] + (heights[b] - swingMin[b]) * 0.5 * (1 - Math.cos((Math.PI * since) / rampLength));
+      if (i >= clearAt) {
+        // The fret recedes over CLEAR_RAMP_SEC (raised cosine) to twice the first swing: no more contact.
+        const k = Math.min(1, (i - clearAt) / clearRamp);
+        h += (2 * swingMin[b] - heights[b]) * 0.5 * (1 - Math.cos(Math.PI * k));
+      }
+      const disp = buf[r] - buf[l];
       if (disp < h) {
-        // Roughness only ever takes energy away: a contact never pushes harder than an elastic bounce.
-        const d = bounce * (h - disp) * (1 - roughness * noise());
-        buf[r] += d;
-        buf[l] -= d;
-        contact += rattle * (h - disp) * (2 * noise() - 1);
+        // Each slap differs a little (a rough fret, a wobbling string): one random strength per contact, held
+        // while it lasts, so the rattle stays a pitch-synchronous buzz rather than hiss.
+        if (!touching[b]) slap[b] = 1 - roughness + 2 * roughness * noise();
+        touching[b] = 1;
+        penetration += (h - disp) * slap[b];
         contacts++;
         lastContact = i;
+      } else {
+        touching[b] = 0;
       }
     }
+    if (contactOut && penetration !== 0) contactOut[start + i] += penetration;
     let o: number;
     if (pickR >= 0) {
       if (++pickR === n) pickR = 0;
@@ -288,9 +313,7 @@ export function renderString(p: StringParams, out: Float32Array, start: number, 
     } else {
       o = v;
     }
-    power = powerSmoothing * power + (1 - powerSmoothing) * o * o;
-    const ceiling = RATTLE_CEILING * Math.sqrt(power);
-    out[start + i] += o + Math.min(Math.max(contact, -ceiling), ceiling);
+    out[start + i] += o;
   }
   return { rendered: count, loopLength: n, lossPole: a, fractionalDelay: frac, contactSamples: contacts, lastContactSec: lastContact / sr };
 }

@@ -1,5 +1,5 @@
 import { CLASSES, SAMPLE_RATE } from '../../shared/constants';
-import { manifestClipOf, planDataset, renderSynthClip, SOUNDFONT_MUTED_MAX_MIDI } from '../../shared/dataset/generate';
+import { manifestClipOf, planDataset, renderSynthClip, SOUNDFONT_MUTED_MAX_MIDI, SOUNDFONT_SHIFT } from '../../shared/dataset/generate';
 
 describe('planDataset', () => {
   it('balances the classes, keeps the soundfont out of buzzy and sizes synth groups 10-30', () => {
@@ -12,9 +12,16 @@ describe('planDataset', () => {
     expect(sf.some((c) => c.label === 'buzzy')).toBe(false);
     for (const c of sf) {
       expect(c.group).toMatch(/^soundfont-p2[4-8]/);
-      if (c.soundfont!.program === 28) expect(c.midi).toBeLessThanOrEqual(SOUNDFONT_MUTED_MAX_MIDI);
+      if (c.soundfont!.program === 28) expect(c.soundfont!.midi).toBeLessThanOrEqual(SOUNDFONT_MUTED_MAX_MIDI);
       expect(c.soundfont!.velocity).toBeGreaterThanOrEqual(1);
+      // Pitch shift by resampling, within +-3 semitones; the clip's midi is the pitch heard.
+      const shift = c.soundfont!.shiftSemitones ?? 0;
+      expect(Math.abs(shift)).toBeLessThanOrEqual(SOUNDFONT_SHIFT.maxSemitones);
+      expect(c.midi).toBe(Math.round(c.soundfont!.midi + shift));
     }
+    const shifted = sf.filter((c) => c.soundfont!.shiftSemitones !== 0).length;
+    expect(shifted).toBeGreaterThan(0.4 * sf.length);
+    expect(shifted).toBeLessThan(0.8 * sf.length);
     const sizes = new Map<string, number>();
     for (const c of plan.clips.filter((x) => x.source === 'synth')) sizes.set(c.group, (sizes.get(c.group) ?? 0) + 1);
     for (const n of sizes.values()) {

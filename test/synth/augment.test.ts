@@ -1,6 +1,7 @@
 import { PRE_ONSET_SECONDS, SAMPLE_RATE } from '../../shared/constants';
 import { Rng } from '../../shared/rng';
-import { augmentClip, DEFAULT_AUGMENT_PROBABILITIES } from '../../shared/synth/augment';
+import { augmentClip, compress, DEFAULT_AUGMENT_PROBABILITIES, resamplePitch } from '../../shared/synth/augment';
+import { autocorrelationPitch, cents } from './acoustics';
 import { sampleNoteParams, synthesizeNote } from '../../shared/synth/note';
 
 const ONSET = Math.round(PRE_ONSET_SECONDS * SAMPLE_RATE);
@@ -53,6 +54,36 @@ describe('augmentClip', () => {
       const noiseRms = level(r.samples, 0, ONSET - 10);
       expect(20 * Math.log10(noteRms / noiseRms)).toBeGreaterThan(15);
       expect(r.samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('compression lifts the body relative to the attack and keeps the peak', () => {
+    const rms = (x: Float32Array, from: number, to: number) => Math.sqrt(x.subarray(from, to).reduce((t, v) => t + v * v, 0) / (to - from));
+    const peak = (x: Float32Array) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const y = clip.slice();
+    compress(y, { ratio: 4, thresholdDb: -20, attackSec: 0.002, releaseSec: 0.1 }, SAMPLE_RATE);
+    const ratio = (x: Float32Array) => rms(x, ONSET + 0.5 * SAMPLE_RATE, ONSET + 1.5 * SAMPLE_RATE) / rms(x, ONSET, ONSET + 0.05 * SAMPLE_RATE);
+    expect(20 * Math.log10(ratio(y) / ratio(clip))).toBeGreaterThan(3);
+    expect(peak(y)).toBeCloseTo(peak(clip), 5);
+  });
+
+  it('drive keeps the peak and the onset; every new step shows up in the manifest record', () => {
+    for (const name of ['compress', 'drive'] as const) {
+      const r = augmentClip(clip, { rng: new Rng(4), probabilities: { ...off, [name]: 1 } });
+      expect(r.applied.map((a) => a.name)).toEqual([name]);
+      expect(r.samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBeLessThanOrEqual(clip.reduce((m, v) => Math.max(m, Math.abs(v)), 0) * 1.05);
+      expect(firstAbove(r.samples, 0.2 * clip.reduce((m, v) => Math.max(m, Math.abs(v)), 0))).toBeGreaterThanOrEqual(ONSET - 20);
+    }
+  });
+
+  it('resamplePitch shifts the pitch by the given semitones and keeps the onset', () => {
+    const note = synthesizeNote({ ...sampleNoteParams({ label: 'clean', rng: new Rng(12), midi: 57 }) });
+    const f0 = autocorrelationPitch(note, ONSET + 2205, 3072).hz;
+    const threshold = 0.2 * note.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    for (const st of [-3, -1.5, 2, 3]) {
+      const y = resamplePitch(note, st, ONSET);
+      expect(Math.abs(cents(autocorrelationPitch(y, ONSET + 2205, 3072).hz, f0) - 100 * st)).toBeLessThan(10);
+      expect(Math.abs(firstAbove(y, threshold) - firstAbove(note, threshold))).toBeLessThanOrEqual(3);
     }
   });
 

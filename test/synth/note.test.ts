@@ -36,7 +36,7 @@ describe('sampleNoteParams', () => {
   it('gives each class its own sub-variants', () => {
     const variants = new Set<string>();
     for (let s = 0; s < 40; s++) variants.add(sampleNoteParams({ label: 'muted', rng: new Rng(s) }).variant);
-    expect([...variants].sort()).toEqual(['dead-note', 'palm-mute']);
+    expect([...variants].sort()).toEqual(['damped', 'dead-note', 'palm-mute']);
     expect(sampleNoteParams({ label: 'buzzy', rng: new Rng(1) }).barrier).not.toBeNull();
     expect(sampleNoteParams({ label: 'clean', rng: new Rng(1) }).barrier).toBeNull();
   });
@@ -112,7 +112,9 @@ describe('synthesizeNote', () => {
     const clean = SEEDS.map((s) => decaySeconds(synthesizeNote(sample('clean', s)), ONSET));
     const palm = SEEDS.map((s) => decaySeconds(synthesizeNote(sample('muted', s, { variant: 'palm-mute' })), ONSET));
     const dead = SEEDS.map((s) => decaySeconds(synthesizeNote(sample('muted', s, { variant: 'dead-note' })), ONSET, 30));
-    expect(Math.max(...palm)).toBeLessThan(0.6);
+    // Light palm mutes still ring (T60 up to 1.5 s: about 1 s to -40 dB); most are far shorter.
+    expect(Math.max(...palm)).toBeLessThan(1.2);
+    expect(median(palm)).toBeLessThan(0.4);
     expect(Math.max(...dead)).toBeLessThan(0.2);
     expect(median(dead)).toBeLessThan(0.15);
     expect(median(clean)).toBeGreaterThan(4 * median(palm));
@@ -127,33 +129,15 @@ describe('synthesizeNote', () => {
     expect(median(lowClean)).toBeGreaterThan(3 * median(lowPalm));
   });
 
-  it('buzz adds high-frequency energy to the same note, strongest in the attack; palm muting removes it', () => {
-    const buzzDiffs: number[] = [];
+  it('palm muting removes high-frequency energy from the same note (buzz: see buzz-mute.test.ts)', () => {
     const muteDiffs: number[] = [];
     for (const seed of SEEDS) {
-      const b = sample('buzzy', seed);
-      const same = { ...b, label: 'clean' as const, variant: 'ring' as const, barrier: null };
-      const hb = highFrequencyShareDb(synthesizeNote(b), ONSET, ONSET + 3300);
-      const hc = highFrequencyShareDb(synthesizeNote(same), ONSET, ONSET + 3300);
-      buzzDiffs.push(hb - hc);
       const m = sample('muted', seed, { variant: 'palm-mute' });
-      const ring = { ...m, label: 'clean' as const, variant: 'ring' as const, t60: 3, t60High: 0.6, palmLowpassHz: null };
-      muteDiffs.push(highFrequencyShareDb(synthesizeNote(m), ONSET, ONSET + 3300) - highFrequencyShareDb(synthesizeNote(ring), ONSET, ONSET + 3300));
+      const ring = { ...m, label: 'clean' as const, variant: 'ring' as const, t60: 3, t60High: 0.6, palmLowpassHz: null, palmAttackSec: null };
+      // From 20 ms after the onset: the pick's bright attack (palmAttackSec <= 6 ms) is damped by then.
+      const from = ONSET + 441;
+      muteDiffs.push(highFrequencyShareDb(synthesizeNote(m), from, ONSET + 3300) - highFrequencyShareDb(synthesizeNote(ring), from, ONSET + 3300));
     }
-    expect(buzzDiffs.filter((d) => d > 0).length).toBeGreaterThanOrEqual(SEEDS.length * 0.85);
-    expect(median(buzzDiffs)).toBeGreaterThan(6);
     expect(muteDiffs.filter((d) => d < 0).length).toBeGreaterThanOrEqual(SEEDS.length * 0.85);
-  });
-
-  it('the buzz fades: the sizzle share falls from the attack to later in the note', () => {
-    let fading = 0;
-    for (const seed of SEEDS) {
-      const p = sample('buzzy', seed, { midi: 40 + (seed % 25) });
-      const x = synthesizeNote(p);
-      const early = highFrequencyShareDb(x, ONSET, ONSET + 2205);
-      const late = highFrequencyShareDb(x, ONSET + 22050, ONSET + 26460);
-      if (early > late) fading++;
-    }
-    expect(fading).toBeGreaterThanOrEqual(SEEDS.length * 0.85);
   });
 });

@@ -57,8 +57,8 @@ describe('renderString (waveguide)', () => {
   });
 
   it('a fret barrier collides with the string in the attack and stops once the amplitude has decayed', () => {
-    const full = render({ barrier: { fromNut: 0.08, heightRel: 0.1, restitution: 0.8, frets: 2, roughness: 0.3, rattle: 2 } }, 2).info;
-    const brief = render({ barrier: { fromNut: 0.08, heightRel: 0.6, restitution: 0.8, frets: 1, roughness: 0.3, rattle: 2 } }, 2).info;
+    const full = render({ barrier: { fromNut: 0.08, heightRel: 0.1, frets: 2, roughness: 0.3, startSec: 0, clearSec: null } }, 2).info;
+    const brief = render({ barrier: { fromNut: 0.08, heightRel: 0.6, frets: 1, roughness: 0.3, startSec: 0, clearSec: null } }, 2).info;
     const none = render({}, 2).info;
     expect(none.contactSamples).toBe(0);
     expect(full.contactSamples).toBeGreaterThan(brief.contactSamples);
