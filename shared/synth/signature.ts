@@ -92,19 +92,23 @@ function highPassed(x: Float32Array, from: number, to: number, hz: number, sr: n
 }
 
 function envelopePeriodicity(band: Float64Array, sr: number): number {
-  // Rectify and smooth (~0.3 ms) to the envelope, remove its mean, then normalised autocorrelation.
+  // Rectify and smooth (~0.3 ms) to the envelope, then remove its slow trend (a centred 25 ms moving average,
+  // longer than the longest period): a decaying envelope alone would correlate at every lag.
   const k = Math.exp(-1 / (0.0003 * sr));
-  const env = new Float64Array(band.length);
-  let s = 0, mean = 0;
+  const raw = new Float64Array(band.length);
+  let s = 0;
   for (let i = 0; i < band.length; i++) {
     s = k * s + (1 - k) * Math.abs(band[i]);
-    env[i] = s;
-    mean += s;
+    raw[i] = s;
   }
-  mean /= band.length || 1;
+  const half = Math.round(0.0125 * sr);
+  const prefix = new Float64Array(raw.length + 1);
+  for (let i = 0; i < raw.length; i++) prefix[i + 1] = prefix[i] + raw[i];
+  const env = new Float64Array(raw.length);
   let energy = 0;
-  for (let i = 0; i < env.length; i++) {
-    env[i] -= mean;
+  for (let i = 0; i < raw.length; i++) {
+    const a = Math.max(0, i - half), b = Math.min(raw.length, i + half + 1);
+    env[i] = raw[i] - (prefix[b] - prefix[a]) / (b - a);
     energy += env[i] * env[i];
   }
   if (energy === 0) return 0;
