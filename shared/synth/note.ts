@@ -120,6 +120,10 @@ export function sampleMidiOnString(stringIndex: number, rng: Rng): number {
 export const MUTED_VARIANT_SHARES = { 'palm-mute': 0.55, 'dead-note': 0.25, damped: 0.2 } as const;
 /** Palm-mute T60 at G3: heavy (thud) .. light (still rings ~0.5 s above -20 dB), log-uniform in between; at most `max` on any string. */
 export const PALM_T60_SEC = { heavy: 0.12, light: 2, max: 1.5 } as const;
+/** Palm-mute low-pass corner for the heaviest mute (log-uniform; x1..x2.5 towards the lightest), 24 dB/octave. */
+export const PALM_LOWPASS_HZ = { min: 400, max: 1200 } as const;
+/** Share of the noise floor's RMS that is hiss (the rest is darker room tone), uniform. */
+export const NOISE_FLOOR_HISS_SHARE = { min: 0.05, max: 0.5 } as const;
 /** When a 'damped' note is stopped after its attack (log-uniform), seconds. */
 export const DAMPED_AT_SEC = { min: 0.08, max: 0.45 } as const;
 /** Buzz lasting the whole contact, only the attack, or only the tail. */
@@ -206,7 +210,7 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
     t60 = Math.min(t60, PALM_T60_SEC.max);
     hfRatio = rng.uniform(0.04, 0.2);
     levelDb -= rng.uniform(0, 4);
-    palmLowpassHz = Math.max(rng.logUniform(500, 1500) * (1 + 2 * lightness), midiToHz(midi) * 1.5);
+    palmLowpassHz = Math.max(rng.logUniform(PALM_LOWPASS_HZ.min, PALM_LOWPASS_HZ.max) * (1 + 1.5 * lightness), midiToHz(midi) * 1.5);
     palmAttackSec = rng.uniform(0.001, 0.006);
   } else if (variant === 'dead-note') {
     t60 = rng.uniform(0.015, 0.06);
@@ -315,7 +319,9 @@ export function renderNoteDry(params: NoteParams, out: Float32Array, start: numb
     // The pick excites every partial; the palm absorbs the upper ones within milliseconds: the unfiltered
     // residual fades with palmAttackSec, the low-passed note stays.
     const lp = dry.slice(0, active);
-    applyBiquad(lp, designBiquad({ kind: 'lowpass', freq: params.palmLowpassHz, q: 0.6 }, sampleRate));
+    const palm = designBiquad({ kind: 'lowpass', freq: params.palmLowpassHz, q: 0.6 }, sampleRate);
+    applyBiquad(lp, palm);
+    applyBiquad(lp, palm);
     const k = params.palmAttackSec ? Math.exp(-1 / (params.palmAttackSec * sampleRate)) : 0;
     let w = 1;
     for (let i = 0; i < active; i++) {
@@ -423,11 +429,16 @@ function addRattle(dry: Float32Array, contact: Float32Array, buzz: BuzzParams, a
   }
 }
 
-/** Adds the instrument's noise floor (hiss plus a darker room-tone component) at `floorDb` RMS dBFS. */
+/**
+ * Adds the instrument's noise floor (hiss plus a darker room-tone component) at `floorDb` RMS dBFS. The hiss share
+ * of the RMS is drawn per call (0.05..0.5): recorded floors range from mostly room tone to mostly hiss. (A fixed 0.8
+ * made every synthetic floor hiss-dominated, 2-8 kHz ~3 dB above 80-2000 Hz, where the real clips measure ~-13 dB.)
+ */
 export function addNoiseFloor(x: Float32Array, floorDb: number, rng: Rng): void {
   const rms = dbToGain(floorDb);
-  const white = rms * 0.8 * Math.sqrt(3); // uniform in [-1,1] has variance 1/3
-  const brownGain = rms * 0.6;
+  const hiss = NOISE_FLOOR_HISS_SHARE.min + (NOISE_FLOOR_HISS_SHARE.max - NOISE_FLOOR_HISS_SHARE.min) * rng.next();
+  const white = rms * hiss * Math.sqrt(3); // uniform in [-1,1] has variance 1/3
+  const brownGain = rms * Math.sqrt(1 - hiss * hiss);
   let brown = 0; // AR(1) with unit variance: darker "room tone" under the hiss
   for (let i = 0; i < x.length; i++) {
     const u = 2 * rng.next() - 1;
