@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const WEB_DIR = path.resolve(__dirname, '..', 'web');
+// web/ beside the sources (tsx) or two levels up from a compiled dist/<folder>/.
+const WEB_DIR = [path.resolve(__dirname, '..', 'web'), path.resolve(__dirname, '..', '..', 'web')].find((d) => fs.existsSync(path.join(d, 'take-page.js'))) ?? path.resolve(__dirname, '..', 'web');
 // The package's exports map has no entry for its UMD builds: find its dist folder from the main entry.
 const wavesurferDist = () => path.dirname(require.resolve('wavesurfer.js'));
 

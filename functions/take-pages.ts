@@ -114,6 +114,7 @@ async function route(deps: TakesDeps, req: IncomingMessage, res: ServerResponse,
     const take = await loadTake(deps, rest[0]);
     const html = renderTakeView({
       report: take.report,
+      title: take.name,
       corrections: take.corrections,
       audioUrl: url.audio(take.id),
       labelsFileName: `${take.name.split('/').pop()!.replace(/\.wav$/i, '')}.labels.csv`,

@@ -14,11 +14,10 @@ import { SAMPLE_RATE } from '../shared/constants';
 import { buildManifest } from '../shared/dataset/generate';
 import { sha256Hex } from '../shared/dataset/hash';
 import { clipsFromTake } from '../shared/dataset/import';
-import { assignSplits, summarizeGroups } from '../shared/dataset/splits';
 import { MANIFEST_FILE, ManifestClip } from '../shared/dataset/types';
 import { BuzzfinderError } from '../shared/errors';
 import type { TakeListItem } from '../shared/page/take-list';
-import { correctionRows, emptyCorrections, labelsCsv, TakeCorrections, validateCorrections, withLabel } from '../shared/report/corrections';
+import { correctionRows, correctionSplits, emptyCorrections, labelsCsv, TakeCorrections, validateCorrections, withLabel } from '../shared/report/corrections';
 import { TakeReport, validateTakeReport } from '../shared/report/schema';
 import { assertValidKey, ObjectStore, PreconditionFailedError, readJson, writeJson } from '../shared/storage/types';
 import type { RetrainQueue } from '../adapters/queue/types';
@@ -215,17 +214,17 @@ export async function trainOnCorrections(deps: TakesDeps, id: string): Promise<T
       file: `${c.label}/note-${String(corrections.labels[i].index).padStart(4, '0')}.wav`,
       label: c.label,
       source: 'recorded',
-      // One group per note: a take's labels would otherwise all land in one split, and retrain needs two.
+      // One group per note: the split is per note (correctionSplits).
       group: group(i),
       split: 'train',
       ...(c.midi !== undefined ? { midi: c.midi } : {}),
       params: { original: take.name, report: take.reportKey, onsetSec: c.onsetSec, onsetFrom: 'labels', modelLabel: corrections.labels[i].was },
       augmentations: [],
     }));
-    const splits = assignSplits(summarizeGroups(manifestClips), { seed: 0 });
+    const splits = correctionSplits(clips.length);
     const hashes = new Map<string, string>();
     for (let i = 0; i < clips.length; i++) {
-      manifestClips[i].split = splits.get(manifestClips[i].group)!;
+      manifestClips[i].split = splits[i];
       const bytes = encodeWav16(clips[i].samples, SAMPLE_RATE);
       hashes.set(manifestClips[i].file, sha256Hex(bytes));
       await deps.datasets.write(`${dataset}/${manifestClips[i].file}`, bytes, { contentType: 'audio/wav' });

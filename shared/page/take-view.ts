@@ -51,6 +51,8 @@ export function noteSpans(report: TakeReport): NoteSpan[] {
 
 export interface TakeViewOptions {
   report: TakeReport;
+  /** Heading (default: the report's source). */
+  title?: string;
   corrections: TakeCorrections | null;
   /** The take's audio: a URL on the server, or a data: URI in the self-contained file. */
   audioUrl: string;
@@ -120,7 +122,7 @@ export function renderTakeView(options: TakeViewOptions): string {
 <p>Labels made in this file are kept in this browser. Training needs the local stack (<code>npm start</code>).</p>`;
   const body = `<a class="skip" href="#notes">Skip to the notes</a>
 <header>
-<h1>${escapeHtml(report.source)}</h1>
+<h1>${escapeHtml(options.title ?? report.source)}</h1>
 <p>${report.durationSec.toFixed(1)} s · model ${escapeHtml(report.model.name)} ${escapeHtml(report.model.version)}${api ? ` · <a href="${escapeHtml(api.list)}">all takes</a>` : ''}</p>
 </header>
 <main>
@@ -151,5 +153,5 @@ ${training}
 </section>
 </main>`;
   const data = { page: 'take', source: report.source, audioUrl: options.audioUrl, spans, labels: Object.fromEntries(labels), colours: LABEL_COLOURS, keys: LABEL_KEYS, lowConfidence: LOW_CONFIDENCE, labelsFileName: options.labelsFileName, api };
-  return pageFrame({ title: `${report.source} · buzzfinder`, body, data, assets: options.assets });
+  return pageFrame({ title: `${options.title ?? report.source} · buzzfinder`, body, data, assets: options.assets });
 }

@@ -95,3 +95,17 @@ export function labelsCsv(corrections: TakeCorrections): string {
   const lines = ['onset_sec,label,midi', ...correctionRows(corrections).map((r) => `${r.onsetSec.toFixed(4)},${r.label},${r.midi ?? ''}`)];
   return lines.join('\n') + '\n';
 }
+
+/** Every VALIDATION_EVERY-th labelled note validates the retrained model (at least one, when there are two or more). */
+export const VALIDATION_EVERY = 5;
+
+/**
+ * Split of each labelled note (in label order) for a retrain: the job needs clips in 'train' and in
+ * 'validation'. Group-based splitting (assignSplits) keeps every class in train, which with a handful of
+ * labels of different classes leaves validation empty; so here the split is by position.
+ */
+export function correctionSplits(count: number): ('train' | 'validation')[] {
+  const splits = Array.from({ length: count }, (_, k) => ((k + 1) % VALIDATION_EVERY === 0 ? 'validation' : 'train') as 'train' | 'validation');
+  if (count >= 2 && !splits.includes('validation')) splits[count - 1] = 'validation';
+  return splits;
+}
