@@ -189,7 +189,7 @@ export function createTakePagesHandler(deps: TakesDeps): (req: IncomingMessage, 
         if (e.status === 413) req.resume();
       })
       .finally(() => {
-        if (res.statusCode >= 400 || method !== 'GET') log('INFO', 'take page', { method, path: parsed.pathname, status: res.statusCode, latencyMs: Date.now() - started });
+        if (method !== 'GET') log('INFO', 'take page', { method, path: parsed.pathname, status: res.statusCode, latencyMs: Date.now() - started });
       });
   };
 }
