@@ -260,7 +260,7 @@
             return a - b;
           })
           .map(function (i) {
-            return spans[i].onsetSec.toFixed(4) + ',' + labels[i] + ',' + (spans[i].midi === null ? '' : spans[i].midi);
+            return String(spans[i].onsetSec) + ',' + labels[i] + ',' + (spans[i].midi === null ? '' : spans[i].midi);
           });
         exportCsv.href = URL.createObjectURL(new Blob(['onset_sec,label,midi\n' + rows.join('\n') + (rows.length ? '\n' : '')], { type: 'text/csv' }));
       });

@@ -90,9 +90,9 @@ export function correctionRows(corrections: TakeCorrections): LabelRow[] {
   return corrections.labels.map((l) => ({ onsetSec: l.onsetSec, label: l.label, ...(l.midi !== null ? { midi: l.midi } : {}) }));
 }
 
-/** `onset_sec,label,midi` CSV (header line included), readable by `parseLabelsCsv`. */
+/** `onset_sec,label,midi` CSV (header line included; onsets exactly as in the report), readable by `parseLabelsCsv`. */
 export function labelsCsv(corrections: TakeCorrections): string {
-  const lines = ['onset_sec,label,midi', ...correctionRows(corrections).map((r) => `${r.onsetSec.toFixed(4)},${r.label},${r.midi ?? ''}`)];
+  const lines = ['onset_sec,label,midi', ...correctionRows(corrections).map((r) => `${r.onsetSec},${r.label},${r.midi ?? ''}`)];
   return lines.join('\n') + '\n';
 }
 

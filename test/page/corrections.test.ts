@@ -38,7 +38,7 @@ describe('corrections', () => {
     c = withLabel(c, report, 1, 'muted', t0);
     c = withLabel(c, report, 2, 'muted', t0);
     const csv = labelsCsv(c);
-    expect(csv).toBe('onset_sec,label,midi\n2.2500,muted,\n4.1234,muted,50\n');
+    expect(csv).toBe('onset_sec,label,midi\n2.25,muted,\n4.1234,muted,50\n');
     expect(parseLabelsCsv(csv)).toEqual([
       { onsetSec: 2.25, label: 'muted' },
       { onsetSec: 4.1234, label: 'muted', midi: 50 },
