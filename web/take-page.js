@@ -282,6 +282,10 @@
           });
       });
     }
+    // Labels kept in this browser (self-contained file) are not in the rendered HTML: show them.
+    Object.keys(labels).forEach(function (k) {
+      render(Number(k));
+    });
     window.takePage = { wavesurfer: wavesurfer, regions: regions, select: select, play: play };
   }
 

@@ -4,13 +4,14 @@
  * is analysed by split-take; the page must show one span per note in its label's colour, play a note's clip,
  * move and relabel with the keyboard (saved beside the report), filter, export the labels CSV, queue a retrain
  * on the corrections (the job picks it up), and upload a take by drag and drop; a screenshot is checked by
- * pixel sampling.
+ * pixel sampling. `buzzfinder report --html` writes the same view as one file that works offline.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { loadConfig } from '../../adapters/config';
+import { main } from '../../cli/main';
 import { LocalFolderStore } from '../../adapters/storage/local';
 import { LocalStack, startLocalStack } from '../../functions/local-stack';
 import { encodeWav16 } from '../../shared/audio/encode';
@@ -309,4 +310,59 @@ it('renders a non-blank page with the header, the coloured spans and the note li
     const nearest = Math.min(...column.map((p) => Math.hypot(p[0] - tint[0], p[1] - tint[1], p[2] - tint[2])));
     expect({ kind, nearest: nearest < 25 }).toEqual({ kind, nearest: true });
   }
+});
+
+describe('buzzfinder report --html: the same view as one self-contained file', () => {
+  let html: string;
+  let fileReport: TakeReport;
+
+  beforeAll(async () => {
+    const wav = path.join(root, 'offline take.wav');
+    await fs.writeFile(wav, takeWav);
+    html = path.join(root, 'out', 'take.html');
+    let out = '';
+    const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+    const e = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['report', wav, '--json', '--html', html])).toBe(0);
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+    fileReport = validateTakeReport(JSON.parse(out));
+  });
+
+  it('loads nothing from the network and plays, relabels (kept in the browser) and exports offline', async () => {
+    const text = await fs.readFile(html, 'utf8');
+    expect(text).not.toMatch(/(src|href)="(https?:|\/)/);
+    const offline = await browser.context.newPage();
+    const fetched: string[] = [];
+    offline.on('request', (r) => {
+      if (!/^(file|data|blob):/.test(r.url())) fetched.push(r.url());
+    });
+    await offline.goto(`file://${html}`);
+    await until('the note spans', async () => (await offline.locator('#waveform [data-note]').count()) === fileReport.notes.length, 20_000);
+    expect((await regions(offline)).map((r) => r.kind)).toEqual(fileReport.notes.map((n) => n.label));
+
+    await offline.focus('#notes');
+    await offline.keyboard.press('Home');
+    await offline.keyboard.press('Space');
+    await until('playback', async () => (await player(offline)).playing, 5000);
+    const t0 = (await player(offline)).time;
+    await offline.waitForTimeout(250);
+    expect((await player(offline)).time).toBeGreaterThan(t0);
+
+    const target = fileReport.notes[0].label === 'muted' ? 'clean' : 'muted';
+    await offline.keyboard.press(target === 'muted' ? '3' : '1');
+    await offline.reload();
+    await until('the note spans again', async () => (await offline.locator('#waveform [data-note]').count()) === fileReport.notes.length, 20_000);
+    expect(await offline.locator('#note-0').getAttribute('data-kind')).toBe(target);
+    const [download] = await Promise.all([offline.waitForEvent('download'), offline.click('#export-csv')]);
+    expect(download.suggestedFilename()).toBe('offline take.labels.csv');
+    expect(parseLabelsCsv(await fs.readFile((await download.path())!, 'utf8'))).toEqual([
+      { onsetSec: fileReport.notes[0].onsetSec, label: target, ...(fileReport.notes[0].pitch ? { midi: fileReport.notes[0].pitch.midi } : {}) },
+    ]);
+    expect(fetched).toEqual([]);
+    await offline.close();
+  });
 });
