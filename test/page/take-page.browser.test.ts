@@ -22,7 +22,7 @@ import { LABEL_COLOURS } from '../../shared/page/html';
 import { TakeCorrections, validateCorrections } from '../../shared/report/corrections';
 import { TakeReport, validateTakeReport } from '../../shared/report/schema';
 import { synthesizeTake } from '../../shared/synth/take';
-import { launchChromium } from './browser';
+import { launchChromium } from '../../scripts/chromium';
 
 /** A file name with HTML specials: the page must show it as text. */
 const TAKE_NAME = 'riff "A" <img src=x onerror=alert(1)> & more.wav';

@@ -1,6 +1,7 @@
 /**
  * Debian's chromium driven by playwright-core (installed by scripts/setup.sh), isolated: a fresh profile, no
- * network services of its own, no sandbox (CI runs as root).
+ * network services of its own, no sandbox (CI runs as root). Used by the take-page tests and
+ * scripts/take-page-screenshot.ts.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -9,7 +10,7 @@ import { BrowserContext, chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.BUZZFINDER_CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(viewport = { width: 1100, height: 900 }): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'buzzfinder-chromium-'));
   const args = [
     '--headless',
@@ -24,7 +25,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     '--autoplay-policy=no-user-gesture-required',
   ];
   // The fresh --user-data-dir: playwright passes `profile` as that flag.
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args, timeout: 30_000, viewport: { width: 1100, height: 900 }, acceptDownloads: true });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args, timeout: 30_000, viewport, acceptDownloads: true });
   return {
     context,
     close: async () => {
