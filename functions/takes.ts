@@ -21,6 +21,9 @@ import { correctionRows, correctionSplits, emptyCorrections, labelsCsv, TakeCorr
 import { TakeReport, validateTakeReport } from '../shared/report/schema';
 import { assertValidKey, ObjectStore, PreconditionFailedError, readJson, writeJson } from '../shared/storage/types';
 import type { RetrainQueue } from '../adapters/queue/types';
+import { initTf } from '../adapters/tf-backend';
+import { loadModelArtifact } from '../shared/model/artifact';
+import { ModelRegistry } from '../shared/model/registry';
 import { latestVersion } from './registry-bridge';
 import { parseRetrainMessage } from './retrain';
 import { CORRECTIONS_PREFIX, REPORTS_PREFIX, reportKeyFor, SUMMARIES_PREFIX, summaryKeyFor } from './split-take';
@@ -37,6 +40,8 @@ export interface TakesDeps {
   uploadsPrefix: string;
   modelName: string;
   maxUploadBytes: number;
+  /** The bundled model (what classify serves while the registry is empty). */
+  defaultModel: { store: ObjectStore; prefix: string };
   now?: () => Date;
 }
 
@@ -192,8 +197,8 @@ export interface TrainRequestResult {
 
 /**
  * Writes the labelled notes as a dataset (idempotent: the prefix and job id are derived from the labels, so the
- * same labels make the same dataset and job) and queues a retrain on it, fine-tuning the registry's latest
- * version when there is one.
+ * same labels make the same dataset and job) and queues a retrain on it that fine-tunes the current model
+ * (baseVersion).
  */
 export async function trainOnCorrections(deps: TakesDeps, id: string): Promise<TrainRequestResult> {
   const take = await loadTake(deps, id);
@@ -232,10 +237,32 @@ export async function trainOnCorrections(deps: TakesDeps, id: string): Promise<T
     const manifest = buildManifest({ clips: manifestClips, wavHashes: hashes, sources: ['recorded'], created: (deps.now ?? (() => new Date()))().toISOString() });
     await writeJson(deps.datasets, manifestKey, manifest);
   }
-  const latest = await latestVersion(deps.models, deps.modelName);
-  const message = parseRetrainMessage({ dataset, jobId, ...(latest ? { from: latest.version } : {}) });
+  const from = await baseVersion(deps);
+  const message = parseRetrainMessage({ dataset, jobId, from });
   const messageId = await deps.queue.publish(message, { jobId });
-  return { jobId, messageId, dataset, clips: count, from: latest?.version ?? null };
+  return { jobId, messageId, dataset, clips: count, from };
+}
+
+/**
+ * The version the corrections fine-tune: the registry's latest. A registry without one would make the job train
+ * from scratch on a handful of notes and promote that as its first model; so the bundled model (which classify
+ * serves meanwhile, so nothing changes for anyone) is registered first and fine-tuned, and the quality gate
+ * then compares the result with it.
+ */
+export async function baseVersion(deps: TakesDeps): Promise<string> {
+  const latest = await latestVersion(deps.models, deps.modelName);
+  if (latest) return latest.version;
+  await initTf();
+  const { model, metadata } = await loadModelArtifact(deps.defaultModel.store, deps.defaultModel.prefix);
+  try {
+    const registered = await new ModelRegistry(deps.models, deps.modelName).registerCandidate({
+      model,
+      metadata: { ...metadata, notes: { ...metadata.notes, registeredAs: `the bundled model ${metadata.name} ${metadata.version}, base for training on a take's corrections` } },
+    });
+    return registered.version;
+  } finally {
+    model.dispose();
+  }
 }
 
 /** A file name from a browser as an object name: its last path part, safe characters, a .wav ending. */

@@ -232,14 +232,14 @@ it('exports the labels as the CSV that dataset import reads', async () => {
 
 it('queues a retrain on the corrections, which the stack picks up', async () => {
   await page.click('#train');
-  const status = await until('the queued message', async () => /Queued retrain job (\S+) on dataset (\S+) \((\d+) notes/.exec((await page.locator('#labels-status').textContent()) ?? ''), 15_000);
-  const [, jobId, dataset, count] = status;
-  expect(Number(count)).toBe(3);
+  const status = await until('the queued message', async () => /Queued retrain job (\S+) on dataset (\S+) \((\d+) notes, fine-tuning (v\d+)\)/.exec((await page.locator('#labels-status').textContent()) ?? ''), 15_000);
+  const [, jobId, dataset, count, from] = status;
+  expect([Number(count), from]).toEqual([3, 'v0001']);
   const { manifest } = await loadDataset(new LocalFolderStore(path.join(root, 'datasets')), dataset);
   expect(manifest.clips.map((c) => c.label).sort()).toEqual((await corrections()).labels.map((l) => l.label).sort());
   const jobFile = path.join(root, 'models', 'models', 'buzzfinder', 'jobs', `${jobId}.json`);
-  const job = await until('the retrain job status', async () => JSON.parse(await fs.readFile(jobFile, 'utf8')) as { request: { dataset: string } }, 30_000);
-  expect(job.request.dataset).toBe(dataset);
+  const job = await until('the retrain job status', async () => JSON.parse(await fs.readFile(jobFile, 'utf8')) as { request: { dataset: string; from: string } }, 30_000);
+  expect(job.request).toMatchObject({ dataset, from: 'v0001' });
 });
 
 it('uploads a take dropped on the page, shows progress, then its report', async () => {

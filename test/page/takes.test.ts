@@ -3,7 +3,9 @@
  * dataset "train on my corrections" writes (read back with loadDataset, as the retrain job does) and its
  * queue message, uploads.
  */
+import * as path from 'node:path';
 import type { RetrainQueue } from '../../adapters/queue/types';
+import { LocalFolderStore } from '../../adapters/storage/local';
 import { correctionsKeyFor, exportLabelsCsv, listTakes, loadTake, saveLabel, takeState, TakesDeps, trainOnCorrections, uploadName, uploadTake } from '../../functions/takes';
 import { parseRetrainMessage } from '../../functions/retrain';
 import { encodeWav16 } from '../../shared/audio/encode';
@@ -11,6 +13,8 @@ import { loadAudio } from '../../shared/audio/load';
 import { SAMPLE_RATE } from '../../shared/constants';
 import { cutClipAt, parseLabelsCsv } from '../../shared/dataset/import';
 import { loadDataset } from '../../shared/dataset/read';
+import { loadModelMetadata } from '../../shared/model/artifact';
+import { ModelRegistry } from '../../shared/model/registry';
 import { validateCorrections } from '../../shared/report/corrections';
 import { MemoryStore } from '../../shared/storage/memory';
 import { readJson } from '../../shared/storage/types';
@@ -50,6 +54,7 @@ function setup() {
     uploadsPrefix: '',
     modelName: 'buzzfinder',
     maxUploadBytes: 1 << 20,
+    defaultModel: { store: new LocalFolderStore(path.resolve(__dirname, '../../models/default')), prefix: '' },
   };
   return { deps, published };
 }
@@ -103,9 +108,14 @@ describe('takes service', () => {
     await saveLabel(deps, id, 1, 'muted');
     await saveLabel(deps, id, 3, 'buzzy');
     const result = await trainOnCorrections(deps, id);
-    expect(result).toMatchObject({ clips: 3, from: null, messageId: 'm1' });
+    // The empty registry got the bundled model as its first version: the job fine-tunes that, never trains from scratch.
+    expect(result).toMatchObject({ clips: 3, from: 'v0001', messageId: 'm1' });
+    const bundled = await loadModelMetadata(deps.defaultModel.store, '');
+    const registry = new ModelRegistry(deps.models, 'buzzfinder');
+    expect((await registry.latest())?.pointer.version).toBe('v0001');
+    expect(await registry.metadata('v0001')).toMatchObject({ featurePipeline: bundled.featurePipeline, notes: { registeredAs: `the bundled model ${bundled.name} ${bundled.version}, base for training on a take's corrections` } });
     expect(result.dataset).toMatch(/^corrections\/my-take-\d+\/[0-9a-f]{12}$/);
-    expect(published[0].message).toEqual(parseRetrainMessage({ dataset: result.dataset, jobId: result.jobId }));
+    expect(published[0].message).toEqual(parseRetrainMessage({ dataset: result.dataset, jobId: result.jobId, from: 'v0001' }));
     expect(published[0].attributes).toEqual({ jobId: result.jobId });
 
     const { manifest, clips } = await loadDataset(deps.datasets, result.dataset);
@@ -132,6 +142,8 @@ describe('takes service', () => {
     const changed = await trainOnCorrections(deps, id);
     expect(changed.dataset).not.toBe(result.dataset);
     expect(changed.clips).toBe(4);
+    expect(changed.from).toBe('v0001');
+    expect(await registry.list()).toEqual(['v0001']);
   });
 
   it('stores uploads under a safe name, refusing non-WAVs and oversize bodies', async () => {
