@@ -53,6 +53,21 @@ describe('escaping', () => {
   });
 });
 
+/** WCAG 2 contrast ratio of a #rrggbb colour against white. */
+function contrastOnWhite(hex: string): number {
+  const lin = (c: number) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  const n = parseInt(hex.slice(1), 16);
+  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => lin(c / 255));
+  return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05);
+}
+
+describe('label colours', () => {
+  it('are distinct and readable as text on white (WCAG AA, >= 4.5:1)', () => {
+    for (const colour of Object.values(LABEL_COLOURS)) expect(contrastOnWhite(colour)).toBeGreaterThanOrEqual(4.5);
+    expect(new Set(Object.values(LABEL_COLOURS)).size).toBe(4);
+  });
+});
+
 describe('summaryView', () => {
   it('counts notes apart from "not a note", the clean share and low confidence', () => {
     const s = summaryView(report());
