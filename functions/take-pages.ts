@@ -94,7 +94,39 @@ function segmentsOf(pathname: string): string[] {
     });
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const WAV_TYPES = new Set(['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave', 'application/octet-stream']);
+
+/**
+ * The pages answer only requests addressed to the loopback host (a DNS-rebinding page gets 403), and changes only
+ * come from the page itself: a cross-origin Origin is refused, and mutations need a content type that a foreign
+ * page cannot send without a CORS preflight (which is never answered), so no other site can relabel, train or upload.
+ */
+function checkRequest(req: IncomingMessage, method: string): void {
+  const host = String(req.headers.host ?? '').toLowerCase();
+  if (!LOOPBACK_HOSTS.has(host.replace(/:\d+$/, ''))) throw new HttpError(403, 'forbidden_host', `the take pages answer on 127.0.0.1 only (Host: ${host.slice(0, 60)})`);
+  if (method === 'GET') return;
+  const origin = req.headers.origin;
+  if (origin !== undefined && (origin === 'null' || safeHost(origin) !== host)) throw new HttpError(403, 'cross_origin', 'requests from other sites are refused');
+}
+
+function safeHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
+function requireType(req: IncomingMessage, allowed: (type: string) => boolean, expected: string): void {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!allowed(type)) throw new HttpError(415, 'unsupported_media_type', `expected Content-Type ${expected}, got '${type.slice(0, 60)}'`);
+}
+
+const requireJson = (req: IncomingMessage) => requireType(req, (t) => t === 'application/json', 'application/json');
+
 async function route(deps: TakesDeps, req: IncomingMessage, res: ServerResponse, method: string, parts: string[], query: URLSearchParams): Promise<void> {
+  checkRequest(req, method);
   const [head, ...rest] = parts;
   const only = (...methods: string[]) => {
     if (!methods.includes(method)) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here (${methods.join(', ')})`);
@@ -130,6 +162,7 @@ async function route(deps: TakesDeps, req: IncomingMessage, res: ServerResponse,
   }
   if (head === 'api' && rest[0] === 'upload' && rest.length === 1) {
     only('POST');
+    requireType(req, (t) => WAV_TYPES.has(t), 'audio/wav');
     const name = query.get('name') ?? String(req.headers['x-file-name'] ?? '');
     const bytes = await readBody(req, deps.maxUploadBytes);
     const stored = await uploadTake(deps, name, bytes);
@@ -147,6 +180,7 @@ async function route(deps: TakesDeps, req: IncomingMessage, res: ServerResponse,
     }
     if (rest.length === 3 && action === 'labels') {
       only('POST');
+      requireJson(req);
       const body = await readJsonBody(req);
       return sendJson(res, 200, await saveLabel(deps, id, body.index, body.label));
     }
@@ -157,6 +191,7 @@ async function route(deps: TakesDeps, req: IncomingMessage, res: ServerResponse,
     }
     if (rest.length === 3 && action === 'train') {
       only('POST');
+      requireJson(req);
       return sendJson(res, 202, await trainOnCorrections(deps, id));
     }
   }

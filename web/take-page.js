@@ -270,7 +270,7 @@
       train.addEventListener('click', function () {
         train.disabled = true;
         say(labelsStatus, 'Writing the dataset and queueing the retrain…');
-        request('POST', data.api.train)
+        request('POST', data.api.train, {})
           .then(function (r) {
             say(labelsStatus, 'Queued retrain job ' + r.jobId + ' on dataset ' + r.dataset + ' (' + r.clips + ' notes' + (r.from ? ', fine-tuning ' + r.from : '') + ').');
           })

@@ -161,8 +161,30 @@ describe('labels', () => {
     expect(json(r.text).error?.code).toBe(code);
   });
 
+  it('refuses changes another site could send: a simple content type, a foreign Origin, a foreign Host', async () => {
+    const file = path.join(root, 'reports', 'corrections', `take one.wav.${generation}.json`);
+    const before = validateCorrections(JSON.parse(await fs.readFile(file, 'utf8'))).labels.map((l) => [l.index, l.label]);
+    const body = JSON.stringify({ index: 0, label: 'buzzy' });
+    const asForm = await call('POST', labelsPath(), body, { 'Content-Type': 'text/plain' });
+    expect([asForm.status, json(asForm.text).error?.code]).toEqual([415, 'unsupported_media_type']);
+    const foreign = await call('POST', labelsPath(), body, { 'Content-Type': 'application/json', Origin: 'http://evil.example' });
+    expect([foreign.status, json(foreign.text).error?.code]).toEqual([403, 'cross_origin']);
+    const fromFile = await call('POST', labelsPath(), body, { 'Content-Type': 'application/json', Origin: 'null' });
+    expect(fromFile.status).toBe(403);
+    const rebound = await call('GET', '/takes/', undefined, { Host: 'evil.example:8080' });
+    expect([rebound.status, json(rebound.text).error?.code]).toEqual([403, 'forbidden_host']);
+    const upload = await call('POST', '/takes/api/upload?name=x.wav', tone(0.5), { 'Content-Type': 'text/plain' });
+    expect(upload.status).toBe(415);
+    expect(validateCorrections(JSON.parse(await fs.readFile(file, 'utf8'))).labels.map((l) => [l.index, l.label])).toEqual(before);
+    // The page itself (same origin) may.
+    const same = await call('POST', labelsPath(), JSON.stringify({ index: 1, label: 'clean' }), { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${stack.port}` });
+    expect(same.status).toBe(200);
+    expect(validateCorrections(JSON.parse(await fs.readFile(file, 'utf8'))).labels.map((l) => [l.index, l.label])).toEqual([[1, 'clean']]);
+  });
+
   it('needs two labels before training, and GET is not allowed on the label endpoint', async () => {
-    const train = await call('POST', `/takes/api/takes/${encodeURIComponent(takeId)}/train`);
+    const train = await call('POST', `/takes/api/takes/${encodeURIComponent(takeId)}/train`, '{}', { 'Content-Type': 'application/json' });
+
     expect(train.status).toBe(409);
     expect(json(train.text).error?.code).toBe('too_few_labels');
     expect(await fs.readdir(stack.queueDir).catch(() => [])).toEqual([]);
