@@ -85,6 +85,8 @@
       cursorColor: '#111827',
       normalize: true,
       dragToSeek: false,
+      // Long takes scroll instead of squeezing hundreds of notes into the page width.
+      minPxPerSec: 40,
     });
     var regions = wavesurfer.registerPlugin(WaveSurfer.Regions.create());
     var byIndex = {};
@@ -97,6 +99,7 @@
         var r = regions.addRegion({ id: 'note-' + i, start: s.start, end: s.end, color: alpha(data.colours[kindOf(i)], 0.45), drag: false, resize: false, content: s.pitch || '' });
         r.element.setAttribute('data-note', String(i));
         r.element.setAttribute('data-kind', kindOf(i));
+        r.element.title = describe(i); // pitch, label and confidence on hover
         if (i === selected) r.element.classList.add('selected');
         byIndex[i] = r;
       });
@@ -120,6 +123,8 @@
       li.setAttribute('aria-selected', 'true');
       list.setAttribute('aria-activedescendant', li.id);
       li.scrollIntoView({ block: 'nearest' });
+      // Bring the note into the waveform's view when the take is wider than the page (no-op otherwise).
+      if (wavesurfer.getDuration() > 0) wavesurfer.setScrollTime(Math.max(0, spans[i].start - 2));
       if (byIndex[i]) byIndex[i].element.classList.add('selected');
       say($('selected-note'), describe(i));
       if (focusList) list.focus();
@@ -152,6 +157,7 @@
       if (r) {
         r.setOptions({ color: alpha(data.colours[k], 0.45) });
         r.element.setAttribute('data-kind', k);
+        r.element.title = describe(i);
       }
       say($('labels-count'), Object.keys(labels).length + ' of ' + spans.length + ' notes labelled by you.');
       if (i === selected) say($('selected-note'), describe(i));

@@ -142,6 +142,11 @@ it("draws every note in its label's colour, and lists it with the same label", a
     const [red, green, blue] = rgba(LABEL_COLOURS[report.notes[r.index].label]);
     expect([r.kind, r.bg]).toEqual([report.notes[r.index].label, `rgba(${red}, ${green}, ${blue}, ${ALPHA})`]);
   }
+  // Hovering a span tells its pitch, label and confidence.
+  const n1 = report.notes[1];
+  expect(await page.locator('#waveform [data-note="1"]').getAttribute('title')).toBe(
+    `Note 2 at ${n1.onsetSec.toFixed(2)} s, ${n1.pitch?.name ?? 'no pitch'}, ${n1.label}, confidence ${Math.round(n1.confidence * 100)} %`,
+  );
   const items = await page.locator('#notes li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
   expect(items).toEqual(report.notes.map((n) => n.label));
   const clean = report.notes.filter((n) => n.label === 'clean').length;
