@@ -18,6 +18,7 @@ import { BuzzfinderError } from '../shared/errors';
 import type { PageAssets } from '../shared/page/html';
 import { renderTakeList } from '../shared/page/take-list';
 import { renderTakeView } from '../shared/page/take-view';
+import { fileStem } from '../shared/report/corrections';
 import { HttpError } from './http-errors';
 import { errorFields, log } from './logger';
 import type { FunctionsRuntime } from './runtime';
@@ -150,7 +151,7 @@ async function route(deps: TakesDeps, req: IncomingMessage, res: ServerResponse,
       title: take.name,
       corrections: take.corrections,
       audioUrl: url.audio(take.id),
-      labelsFileName: `${take.name.split('/').pop()!.replace(/\.wav$/i, '')}.labels.csv`,
+      exportStem: fileStem(take.name),
       assets: servedAssets,
       api: { corrections: url.api(take.id, '/labels'), labelsCsv: url.api(take.id, '/labels.csv'), train: url.api(take.id, '/train'), audio: url.audio(take.id), list: TAKES_BASE },
     });
@@ -186,8 +187,8 @@ async function route(deps: TakesDeps, req: IncomingMessage, res: ServerResponse,
     }
     if (rest.length === 3 && action === 'labels.csv') {
       only('GET');
-      const file = `${id.split('/').pop()!.replace(/\.\d+$/, '').replace(/\.wav$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_')}.labels.csv`;
-      return send(res, 200, 'text/csv; charset=utf-8', await exportLabelsCsv(deps, id), { 'Content-Disposition': `attachment; filename="${file}"` });
+      const csv = await exportLabelsCsv(deps, id);
+      return send(res, 200, 'text/csv; charset=utf-8', csv.text, { 'Content-Disposition': `attachment; filename="${fileStem(csv.name)}.labels.csv"` });
     }
     if (rest.length === 3 && action === 'train') {
       only('POST');

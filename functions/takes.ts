@@ -17,7 +17,7 @@ import { clipsFromTake } from '../shared/dataset/import';
 import { MANIFEST_FILE, ManifestClip } from '../shared/dataset/types';
 import { BuzzfinderError } from '../shared/errors';
 import type { TakeListItem } from '../shared/page/take-list';
-import { correctionRows, correctionSplits, emptyCorrections, labelsCsv, TakeCorrections, validateCorrections, withLabel } from '../shared/report/corrections';
+import { correctionRows, correctionSplits, emptyCorrections, fileStem, labelsCsv, TakeCorrections, validateCorrections, withLabel } from '../shared/report/corrections';
 import { TakeReport, validateTakeReport } from '../shared/report/schema';
 import { assertValidKey, ObjectStore, PreconditionFailedError, readJson, writeJson } from '../shared/storage/types';
 import type { RetrainQueue } from '../adapters/queue/types';
@@ -167,9 +167,10 @@ export async function saveLabel(deps: TakesDeps, id: string, index: unknown, lab
   }
 }
 
-export async function exportLabelsCsv(deps: TakesDeps, id: string): Promise<string> {
+/** The labels CSV of a take, and the take's object name (for the file name). */
+export async function exportLabelsCsv(deps: TakesDeps, id: string): Promise<{ name: string; text: string }> {
   const take = await loadTake(deps, id);
-  return labelsCsv(take.corrections ?? emptyCorrections(take.report, take.reportKey, new Date(0)));
+  return { name: take.name, text: labelsCsv(take.corrections ?? emptyCorrections(take.report, take.reportKey, new Date(0))) };
 }
 
 /** The take's WAV as uploaded (only the generation the report was made from). */
@@ -179,12 +180,6 @@ export async function readTakeAudio(deps: TakesDeps, id: string): Promise<Uint8A
   if (!obj) throw new TakeError('take_not_found', `the upload '${name}' is gone`);
   if (obj.generation !== generation) throw new TakeError('take_replaced', `'${name}' was replaced by a newer upload`);
   return deps.uploads.read(name);
-}
-
-/** A take name as a dataset path segment / job id part. */
-export function slug(name: string): string {
-  const s = name.replace(/\.wav$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '').slice(0, 60);
-  return s || 'take';
 }
 
 export interface TrainRequestResult {
@@ -207,14 +202,14 @@ export async function trainOnCorrections(deps: TakesDeps, id: string): Promise<T
     throw new TakeError('too_few_labels', `label at least ${MIN_TRAINING_LABELS} notes first (this take has ${corrections?.labels.length ?? 0})`);
   }
   const hash = sha256Hex(`${take.reportKey}\n${labelsCsv(corrections)}`).slice(0, 12);
-  const dataset = `corrections/${slug(take.name)}-${take.generation}/${hash}`;
-  const jobId = `corrections-${hash}-${slug(take.name)}`.slice(0, 100);
+  const dataset = `corrections/${fileStem(take.name)}-${take.generation}/${hash}`;
+  const jobId = `corrections-${hash}-${fileStem(take.name)}`.slice(0, 100);
   const manifestKey = `${dataset}/${MANIFEST_FILE}`;
   const count = corrections.labels.length;
   if (!(await deps.datasets.exists(manifestKey))) {
     const samples = loadAudio(await readTakeAudio(deps, id)).samples;
     const clips = clipsFromTake(samples, correctionRows(corrections));
-    const group = (i: number) => `recorded-${slug(take.name)}/note-${corrections.labels[i].index}`;
+    const group = (i: number) => `recorded-${fileStem(take.name)}/note-${corrections.labels[i].index}`;
     const manifestClips: ManifestClip[] = clips.map((c, i) => ({
       file: `${c.label}/note-${String(corrections.labels[i].index).padStart(4, '0')}.wav`,
       label: c.label,

@@ -23,6 +23,7 @@ import { buildTakeReport, ReportProgress } from '../../shared/report/build';
 import { isOverlapPolicy, OVERLAP_POLICIES, DEFAULT_OVERLAP_POLICY } from '../../shared/report/clips';
 import { TakeReport, validateTakeReport } from '../../shared/report/schema';
 import { renderTakeView } from '../../shared/page/take-view';
+import { fileStem } from '../../shared/report/corrections';
 import { parseCommandArgs, UsageError } from '../args';
 
 export const summary = 'Per-note report of a take: onset time, pitch, clean/buzzy/muted';
@@ -111,7 +112,7 @@ export function writeTakePage(out: string, take: string, report: TakeReport): vo
     report,
     corrections: null,
     audioUrl: `data:audio/wav;base64,${wav}`,
-    labelsFileName: `${path.basename(take).replace(/\.wav$/i, '')}.labels.csv`,
+    exportStem: fileStem(take),
     assets: inlinePageAssets(),
     api: null,
   });

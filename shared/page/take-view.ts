@@ -56,8 +56,8 @@ export interface TakeViewOptions {
   corrections: TakeCorrections | null;
   /** The take's audio: a URL on the server, or a data: URI in the self-contained file. */
   audioUrl: string;
-  /** File name offered when the labels CSV is downloaded (e.g. take.labels.csv). */
-  labelsFileName: string;
+  /** Stem of the downloaded files: <stem>.labels.csv and <stem>.wav (fileStem of the take's name). */
+  exportStem: string;
   assets: PageAssets;
   /** Server mode: where labels are saved, exported and sent for training; null for the self-contained file. */
   api: { corrections: string; labelsCsv: string; train: string; audio: string; list: string } | null;
@@ -112,12 +112,13 @@ export function renderTakeView(options: TakeViewOptions): string {
     .join('');
   const keys = LABEL_KEYS.map((k) => `<kbd>${k.key}</kbd> ${k.label}`).join(', ');
   const labelButtons = LABEL_KEYS.map((k) => `<button type="button" class="set-label" data-label="${k.label}">${k.label} (${k.key})</button>`).join(' ');
-  const base = options.labelsFileName.replace(/\.labels\.csv$/, '');
+  const base = options.exportStem;
+  const labelsFile = `${base}.labels.csv`;
   const training = api
-    ? `<a id="export-csv" href="${escapeHtml(api.labelsCsv)}" download="${escapeHtml(options.labelsFileName)}">Export labels (CSV)</a>
+    ? `<a id="export-csv" href="${escapeHtml(api.labelsCsv)}" download="${escapeHtml(labelsFile)}">Export labels (CSV)</a>
 <a id="export-audio" href="${escapeHtml(api.audio)}" download="${escapeHtml(base)}.wav">Download the take (WAV)</a>
 <button type="button" id="train">Train on my corrections</button>`
-    : `<a id="export-csv" href="#" download="${escapeHtml(options.labelsFileName)}">Export labels (CSV)</a>
+    : `<a id="export-csv" href="#" download="${escapeHtml(labelsFile)}">Export labels (CSV)</a>
 <a id="export-audio" href="#" download="${escapeHtml(base)}.wav">Save the take (WAV)</a>
 <p>Labels made in this file are kept in this browser. Training needs the local stack (<code>npm start</code>).</p>`;
   const body = `<a class="skip" href="#notes">Skip to the notes</a>
@@ -149,9 +150,9 @@ ${spans.map((s) => noteItemHtml(s, labels.get(s.index))).join('\n')}
 <p id="labels-count">${labels.size} of ${spans.length} notes labelled by you.</p>
 ${training}
 <p id="labels-status" role="status" aria-live="polite"></p>
-<p class="help">Use them as a dataset: <code>npx buzzfinder dataset import ${escapeHtml(base)}.wav --labels ${escapeHtml(options.labelsFileName)} --out data/mine</code></p>
+<p class="help">Use them as a dataset: <code>npx buzzfinder dataset import ${escapeHtml(base)}.wav --labels ${escapeHtml(labelsFile)} --out data/mine</code></p>
 </section>
 </main>`;
-  const data = { page: 'take', source: report.source, audioUrl: options.audioUrl, spans, labels: Object.fromEntries(labels), colours: LABEL_COLOURS, keys: LABEL_KEYS, lowConfidence: LOW_CONFIDENCE, labelsFileName: options.labelsFileName, api };
+  const data = { page: 'take', source: report.source, audioUrl: options.audioUrl, spans, labels: Object.fromEntries(labels), colours: LABEL_COLOURS, keys: LABEL_KEYS, lowConfidence: LOW_CONFIDENCE, api };
   return pageFrame({ title: `${options.title ?? report.source} · buzzfinder`, body, data, assets: options.assets });
 }

@@ -34,6 +34,16 @@ export interface TakeCorrections {
   labels: NoteCorrection[];
 }
 
+/**
+ * A take's name as a file and path stem: its last path part without `.wav`, runs of anything but letters, digits,
+ * `.`, `_`, `-` as one `-` (at most 60 characters). Names the exported files, the corrections dataset and its job.
+ */
+export function fileStem(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const s = base.replace(/\.wav$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '').replace(/-+$/, '').slice(0, 60);
+  return s || 'take';
+}
+
 export class CorrectionsError extends BuzzfinderError {
   constructor(message: string) {
     super('invalid_corrections', message);

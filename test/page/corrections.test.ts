@@ -3,7 +3,7 @@
  * `dataset import --labels` reads.
  */
 import { parseLabelsCsv } from '../../shared/dataset/import';
-import { correctionSplits, CORRECTIONS_FORMAT, CorrectionsError, emptyCorrections, labelsCsv, validateCorrections, withLabel } from '../../shared/report/corrections';
+import { correctionSplits, CORRECTIONS_FORMAT, CorrectionsError, emptyCorrections, fileStem, labelsCsv, validateCorrections, withLabel } from '../../shared/report/corrections';
 import { handMadeReport } from './fixtures';
 
 const report = handMadeReport('take.wav', 10, [
@@ -79,5 +79,18 @@ describe('correctionSplits', () => {
     const many = correctionSplits(23);
     expect(many.filter((s) => s === 'validation')).toHaveLength(4);
     expect(many.filter((s) => s === 'train')).toHaveLength(19);
+  });
+});
+
+describe('fileStem', () => {
+  it.each([
+    ['take.wav', 'take'],
+    ['uploads/sub/My Take (2).WAV', 'My-Take-2'],
+    ['C:\\music\\riff "A" <img> & more.wav', 'riff-A-img-more'],
+    ['../../..wav', 'take'],
+    ['.hidden.wav', 'hidden'],
+    ['a'.repeat(100) + '.wav', 'a'.repeat(60)],
+  ])('%s -> %s', (name, stem) => {
+    expect(fileStem(name)).toBe(stem);
   });
 });

@@ -25,7 +25,7 @@ function report() {
 
 function view(overrides: Partial<TakeViewOptions> = {}) {
   const r = report();
-  return renderTakeView({ report: r, corrections: null, audioUrl: '/takes/audio/x', labelsFileName: 'x.labels.csv', assets, api: null, ...overrides });
+  return renderTakeView({ report: r, corrections: null, audioUrl: '/takes/audio/x', exportStem: 'x', assets, api: null, ...overrides });
 }
 
 /** Everything between tags, outside <script> elements: the text a browser would show. */

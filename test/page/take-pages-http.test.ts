@@ -147,7 +147,7 @@ describe('labels', () => {
     expect(onDisk.labels).toEqual([{ index: 1, onsetSec: 1.5, label: 'muted', was: 'buzzy', midi: 50 }]);
     expect(await fs.readFile(reportFile, 'utf8')).toBe(before);
     const csv = await call('GET', `${labelsPath()}.csv`);
-    expect(csv.headers['content-disposition']).toBe('attachment; filename="take_one.labels.csv"');
+    expect(csv.headers['content-disposition']).toBe('attachment; filename="take-one.labels.csv"');
     expect(parseLabelsCsv(csv.text)).toEqual([{ onsetSec: 1.5, label: 'muted', midi: 50 }]);
   });
 

@@ -90,7 +90,7 @@ describe('takes service', () => {
     expect(await deps.reports.read(`reports/a.wav.${generation}.json`)).toEqual(reportBefore);
     expect((await loadTake(deps, id)).corrections).toEqual(saved);
     await expect(saveLabel(deps, id, 9, 'clean')).rejects.toMatchObject({ code: 'invalid_corrections' });
-    expect(parseLabelsCsv(await exportLabelsCsv(deps, id))).toEqual([
+    expect(parseLabelsCsv((await exportLabelsCsv(deps, id)).text)).toEqual([
       { onsetSec: 0.5, label: 'buzzy', midi: 45 },
       { onsetSec: 1.5, label: 'buzzy', midi: 47 },
       { onsetSec: 2.5, label: 'clean' },
