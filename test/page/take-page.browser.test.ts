@@ -47,7 +47,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 }
 
 /** Waits until the waveform shows `n` note spans (wavesurfer attaches region elements asynchronously). */
-async function spansDrawn(n: number, timeoutMs = 5000): Promise<void> {
+async function spansDrawn(n: number, timeoutMs = 15_000): Promise<void> {
   await until(`${n} note spans`, async () => (await page.locator('#waveform [data-note]').count()) === n, timeoutMs);
 }
 
@@ -202,7 +202,7 @@ it('relabels with 1/2/3 and saves the labels beside the report', async () => {
   for (const c of changes) {
     const [red, green, blue] = rgba(LABEL_COLOURS[c.label]);
     // (the colour change is animated)
-    await until(`note ${c.index} recoloured`, async () => (await regions(page))[c.index].bg === `rgba(${red}, ${green}, ${blue}, ${ALPHA})`, 3000);
+    await until(`note ${c.index} recoloured`, async () => (await regions(page))[c.index].bg === `rgba(${red}, ${green}, ${blue}, ${ALPHA})`, 15_000);
     expect(await page.locator(`#note-${c.index}`).getAttribute('data-kind')).toBe(c.label);
   }
   expect(await page.locator('#labels-count').textContent()).toBe(`3 of ${report.notes.length} notes labelled by you.`);
