@@ -159,9 +159,10 @@ it("plays a note's 2 s clip when its span is clicked", async () => {
   await page.locator('#waveform [data-note="1"]').click({ position: { x: 3, y: 60 } });
   await until('playback', async () => (await player(page)).playing, 15_000);
   const a = await player(page);
-  await page.waitForTimeout(300);
-  const b = await player(page);
-  expect(b.time).toBeGreaterThan(a.time);
+  const b = await until('the playback time to advance', async () => {
+    const now = await player(page);
+    return now.time > a.time && now;
+  }, 15_000);
   expect(a.time).toBeGreaterThanOrEqual(note.startSec - 0.05);
   expect(b.time).toBeLessThanOrEqual(note.endSec + 0.05);
   expect(await page.locator('#notes li[aria-selected="true"]').getAttribute('id')).toBe('note-1');
@@ -354,8 +355,7 @@ describe('buzzfinder report --html: the same view as one self-contained file', (
     await offline.keyboard.press('Space');
     await until('playback', async () => (await player(offline)).playing, 15_000);
     const t0 = (await player(offline)).time;
-    await offline.waitForTimeout(250);
-    expect((await player(offline)).time).toBeGreaterThan(t0);
+    await until('the playback time to advance', async () => (await player(offline)).time > t0, 15_000);
 
     const target = fileReport.notes[0].label === 'muted' ? 'clean' : 'muted';
     await offline.keyboard.press(target === 'muted' ? '3' : '1');
