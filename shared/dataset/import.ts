@@ -62,8 +62,8 @@ export function cutClipAt(samples: Float32Array, onsetSec: number, sampleRate = 
 }
 
 /**
- * Onset by a simple energy rise: the first 10 ms frame whose RMS exceeds both 10% of the loudest frame and
- * 4x the quietest frames' level (the noise floor), in seconds; null for silence.
+ * Onset by a simple energy rise: the first 10 ms frame of the run, above both 10% of the loudest frame and 4x the
+ * quietest frames' level (the noise floor), that leads up to the loudest frame, in seconds; null for silence.
  */
 export function energyRiseOnset(samples: Float32Array, sampleRate = SAMPLE_RATE): number | null {
   const hop = Math.max(1, Math.round(0.01 * sampleRate));
@@ -80,14 +80,14 @@ export function energyRiseOnset(samples: Float32Array, sampleRate = SAMPLE_RATE)
   const peak = sorted[frames - 1];
   if (peak === 0) return null;
   const threshold = Math.max(0.1 * peak, 4 * floor);
-  for (let f = 0; f < frames; f++) {
-    if (rms[f] >= threshold) {
-      // Refine inside the frame: first sample above the threshold amplitude.
-      for (let i = f * hop; i < (f + 1) * hop; i++) if (Math.abs(samples[i]) >= threshold) return i / sampleRate;
-      return (f * hop) / sampleRate;
-    }
-  }
-  return null;
+  // The start of the run of frames above the threshold that holds the loudest frame: a dark, rumbling noise
+  // floor can lift a single frame before the note over the threshold, but not a run joined to the note.
+  let f = 0;
+  while (rms[f] < peak) f++;
+  while (f > 0 && rms[f - 1] >= threshold) f--;
+  // Refine inside the frame: first sample above the threshold amplitude.
+  for (let i = f * hop; i < (f + 1) * hop; i++) if (Math.abs(samples[i]) >= threshold) return i / sampleRate;
+  return (f * hop) / sampleRate;
 }
 
 export interface ImportedClip {

@@ -49,6 +49,15 @@ describe('clip cutting', () => {
     }
     expect(energyRiseOnset(new Float32Array(1000))).toBeNull();
   });
+
+  it('energyRiseOnset is not fooled by a noise bump before the note (a rumbling floor lifting one frame)', () => {
+    const note = synthesizeNote({ ...sampleNoteParams({ label: 'clean', rng: new Rng(2) }), onsetSec: 0.37 });
+    let peak = 0;
+    for (const v of note) peak = Math.max(peak, Math.abs(v));
+    // 10 ms at half the note's peak, 0.2 s before it.
+    for (let i = Math.round(0.15 * SAMPLE_RATE); i < Math.round(0.16 * SAMPLE_RATE); i++) note[i] += 0.5 * peak * Math.sin(i * 0.05);
+    expect(Math.abs(energyRiseOnset(note)! - 0.37)).toBeLessThan(0.005);
+  });
 });
 
 describe('buzzfinder dataset import', () => {
