@@ -4,6 +4,7 @@
  */
 import { CLASSES } from '../constants';
 import type { FeaturePipeline } from '../features/pipeline';
+import type { SpecAugmentConfig } from './augment';
 import { ModelFormatError } from './io';
 import type { EvaluationReport } from './evaluate';
 import type { EpochStats } from './history';
@@ -28,6 +29,14 @@ export interface TrainingConfig {
   bnMomentum?: number;
   /** The model this one was fine-tuned from (its name@version or folder), if any. */
   from?: string;
+  /** Network to train (architecture.ts ARCHITECTURES); default 'seed-cnn'. */
+  architecture?: string;
+  /** Targets (1 - eps) * one-hot + eps / 3 (0 = off). */
+  labelSmoothing?: number;
+  /** Mixup within each batch with lambda ~ Beta(alpha, alpha) (0 / absent = off). */
+  mixupAlpha?: number;
+  /** SpecAugment-style masks on every training example (absent = off). */
+  specAugment?: SpecAugmentConfig;
 }
 
 export interface TrainingSummary {
