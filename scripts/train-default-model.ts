@@ -4,7 +4,7 @@
  *   npx buzzfinder dataset --out /tmp/ds --size 9000 --seed 12
  *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--from models/default] [--out models/default] [--budget-min 20]
  *     [--architecture seed-cnn|res-cnn] [--pipeline none|per-clip-standardize|log-mel|log-mel-band]
- *     [--label-smoothing 0.1] [--mixup 0.3] [--spec-augment 2,8,2,8 (time masks, max width, band masks, max width)]
+ *     [--lr-decay 0.5 (on plateau)] [--label-smoothing 0.1] [--mixup 0.3] [--spec-augment 2,8,2,8 (time masks, max width, band masks, max width)]
  * The real clips in ../shared/reference/real-clips are evaluated (reported), never trained or tuned on.
  */
 import * as path from 'node:path';
@@ -14,8 +14,8 @@ import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf, tfBackendName } from '../adapters/tf-backend';
 import { evaluateRealClips } from '../cli/real-clips';
 import { loadDataset } from '../shared/dataset/read';
-import { LOG_MEL_PIPELINE } from '../shared/features/log-mel';
-import { FeaturePipeline, SEED_PIPELINE, STANDARDIZED_PIPELINE } from '../shared/features/pipeline';
+import { PIPELINE_CHOICES } from '../shared/features/pipeline';
+import { parseSpecAugment } from '../shared/model/augment';
 import { snapshotWeights } from '../shared/model/architecture';
 import { loadModelArtifact, saveModelArtifact } from '../shared/model/artifact';
 import { TfClipClassifier } from '../shared/model/classifier';
@@ -45,20 +45,14 @@ async function main(): Promise<void> {
       mixup: { type: 'string', default: '0' },
       'spec-augment': { type: 'string' },
       'batch-size': { type: 'string', default: '32' },
+      'lr-decay': { type: 'string', default: '1' },
     },
   });
   if (!values.data) throw new Error('--data <dataset dir> is required');
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
   const tf = await initTf();
-  const pipelines: Record<string, FeaturePipeline> = {
-    none: SEED_PIPELINE,
-    'per-clip-standardize': STANDARDIZED_PIPELINE,
-    'log-mel': LOG_MEL_PIPELINE,
-    'log-mel-band': { ...LOG_MEL_PIPELINE, normalization: 'band-standardize' },
-  };
-  let pipeline = pipelines[values.pipeline];
-  if (!pipeline) throw new Error(`--pipeline: one of ${Object.keys(pipelines).join(', ')}`);
-  const specAugment = values['spec-augment']?.split(',').map(Number);
+  let pipeline = PIPELINE_CHOICES[values.pipeline];
+  if (!pipeline) throw new Error(`--pipeline: one of ${Object.keys(PIPELINE_CHOICES).join(', ')}`);
   const config: TrainingConfig = {
     ...DEFAULT_TRAINING_CONFIG,
     seed: Number(values.seed),
@@ -68,9 +62,10 @@ async function main(): Promise<void> {
     patience: Number(values.patience),
     bnMomentum: Number(values['bn-momentum']),
     architecture: values.architecture,
+    ...(Number(values['lr-decay']) < 1 ? { lrDecay: Number(values['lr-decay']) } : {}),
     ...(Number(values['label-smoothing']) > 0 ? { labelSmoothing: Number(values['label-smoothing']) } : {}),
     ...(Number(values.mixup) > 0 ? { mixupAlpha: Number(values.mixup) } : {}),
-    ...(specAugment ? { specAugment: { timeMasks: specAugment[0], maxTimeWidth: specAugment[1], bandMasks: specAugment[2], maxBandWidth: specAugment[3] } } : {}),
+    ...(values['spec-augment'] ? { specAugment: parseSpecAugment(values['spec-augment']) } : {}),
   };
   let initialWeights: Float32Array[] | undefined;
   let parentVersion: string | null = null;

@@ -5,7 +5,7 @@
 import { FEATURE_COEFFS, FEATURE_FRAMES, MFCC_PARAMS } from '../constants';
 import { comprehensiveMfcc } from './comprehensive';
 import { FeaturePipelineError } from './errors';
-import { assertLogMelParams, LOG_MEL_NORMALIZATIONS, LOG_MEL_PIPELINE_NAME, LOG_MEL_PIPELINE_VERSION, logMelInto, LogMelNormalization, LogMelPipeline, logMelShape } from './log-mel';
+import { assertLogMelParams, LOG_MEL_NORMALIZATIONS, LOG_MEL_PIPELINE, LOG_MEL_PIPELINE_NAME, LOG_MEL_PIPELINE_VERSION, logMelInto, LogMelNormalization, LogMelPipeline, logMelShape } from './log-mel';
 
 export const PIPELINE_NAME = 'comprehensive-mfcc';
 export const PIPELINE_VERSION = 1;
@@ -48,6 +48,14 @@ export const SEED_PIPELINE: MfccPipeline = Object.freeze({
 export const STANDARDIZED_PIPELINE: MfccPipeline = Object.freeze({
   ...SEED_PIPELINE,
   normalization: 'per-clip-standardize',
+});
+
+/** The pipelines a training command can name (`--pipeline`). */
+export const PIPELINE_CHOICES: Readonly<Record<string, FeaturePipeline>> = Object.freeze({
+  none: SEED_PIPELINE,
+  'per-clip-standardize': STANDARDIZED_PIPELINE,
+  'log-mel': LOG_MEL_PIPELINE,
+  'log-mel-band': Object.freeze({ ...LOG_MEL_PIPELINE, normalization: 'band-standardize' as const }),
 });
 
 function isRecord(value: unknown): value is Record<string, unknown> {

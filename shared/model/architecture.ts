@@ -74,6 +74,25 @@ export function buildArchitecture(name: string, options: { seed: number; bnMomen
   throw new TypeError(`unknown architecture '${name}' (known: ${ARCHITECTURES.join(', ')})`);
 }
 
+/**
+ * The architecture whose weights (model.getWeights() order) have exactly these sizes for this input, or null:
+ * fine-tuning callers that hold only a parent's weights (e.g. the retrain job) get the parent's network.
+ */
+export function architectureOfWeights(weights: readonly Float32Array[], inputShape: readonly [number, number, number]): ArchitectureName | null {
+  for (const name of ARCHITECTURES) {
+    let model: tf.LayersModel;
+    try {
+      model = buildArchitecture(name, { seed: 0, inputShape });
+    } catch {
+      continue; // this architecture does not take this input
+    }
+    const sizes = model.getWeights().map((w) => w.size);
+    model.dispose();
+    if (sizes.length === weights.length && sizes.every((n, i) => n === weights[i].length)) return name;
+  }
+  return null;
+}
+
 /** Every weight (trainable and BatchNorm moving statistics) as plain arrays, in model order. */
 export function snapshotWeights(model: tf.LayersModel): Float32Array[] {
   return model.getWeights().map((w) => w.dataSync().slice() as Float32Array);

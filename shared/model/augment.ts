@@ -12,6 +12,13 @@ export interface SpecAugmentConfig {
   maxBandWidth: number;
 }
 
+/** 'timeMasks,maxTimeWidth,bandMasks,maxBandWidth' (e.g. '2,8,2,6') as a SpecAugmentConfig; throws TypeError otherwise. */
+export function parseSpecAugment(text: string): SpecAugmentConfig {
+  const v = text.split(',').map((s) => Number(s.trim()));
+  if (v.length !== 4 || !v.every((n) => Number.isInteger(n) && n >= 0)) throw new TypeError(`spec-augment must be 4 non-negative integers 'timeMasks,maxTimeWidth,bandMasks,maxBandWidth', got '${text}'`);
+  return { timeMasks: v[0], maxTimeWidth: v[1], bandMasks: v[2], maxBandWidth: v[3] };
+}
+
 /** One-hot targets (n x k), each row smoothed to (1 - eps) * onehot + eps / k. */
 export function smoothedTargets(labels: ArrayLike<number>, k: number, eps: number): Float32Array {
   if (!(eps >= 0 && eps < 1)) throw new TypeError(`label smoothing must be in [0, 1), got ${eps}`);

@@ -29,6 +29,8 @@ export interface TrainingConfig {
   bnMomentum?: number;
   /** The model this one was fine-tuned from (its name@version or folder), if any. */
   from?: string;
+  /** Multiply Adam's learning rate by this after every epoch that does not improve the validation loss (absent = constant). */
+  lrDecay?: number;
   /** Network to train (architecture.ts ARCHITECTURES); default 'seed-cnn'. */
   architecture?: string;
   /** Targets (1 - eps) * one-hot + eps / 3 (0 = off). */

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CLASSES } from '../constants';
 import { Rng } from '../rng';
-import { buildArchitecture, CONV_L2, DROPOUT_RATE, restoreWeights, SEED_CNN, snapshotWeights } from './architecture';
+import { architectureOfWeights, buildArchitecture, CONV_L2, DROPOUT_RATE, restoreWeights, SEED_CNN, snapshotWeights } from './architecture';
 import { mixupInPlace, smoothedTargets, specAugmentInPlace } from './augment';
 import { exampleSize, featureShape, FeatureSet } from './data';
 import { EpochStats } from './history';
@@ -52,6 +52,8 @@ export interface TrainingCheckpoint {
    * with pow, which rounds differently, and the BatchNorm-normalised networks amplify that into visibly different weights).
    */
   optimizerPowers?: [number, number];
+  /** Adam's current learning rate when config.lrDecay has lowered it (absent = config.learningRate). */
+  learningRate?: number;
   best: { epoch: number; valLoss: number; weights: Float32Array[] } | null;
   /** Epochs since the best validation loss. */
   sinceBest: number;
@@ -149,6 +151,7 @@ function resolveConfig(partial: Partial<TrainingConfig> | undefined): TrainingCo
   if (c.bnMomentum !== undefined && !(c.bnMomentum > 0 && c.bnMomentum < 1)) throw new TypeError(`training bnMomentum must be in (0, 1), got ${c.bnMomentum}`);
   if (!(c.learningRate > 0)) throw new TypeError(`training learningRate must be positive, got ${c.learningRate}`);
   if (c.labelSmoothing !== undefined && !(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) throw new TypeError(`training labelSmoothing must be in [0, 1), got ${c.labelSmoothing}`);
+  if (c.lrDecay !== undefined && !(c.lrDecay > 0 && c.lrDecay <= 1)) throw new TypeError(`training lrDecay must be in (0, 1], got ${c.lrDecay}`);
   if (c.mixupAlpha !== undefined && !(c.mixupAlpha >= 0)) throw new TypeError(`training mixupAlpha must be >= 0, got ${c.mixupAlpha}`);
   const sa = c.specAugment;
   if (sa && ![sa.timeMasks, sa.maxTimeWidth, sa.bandMasks, sa.maxBandWidth].every((v) => Number.isInteger(v) && v >= 0)) {
@@ -344,6 +347,13 @@ export async function trainSession(options: TrainSessionOptions): Promise<TrainS
   assertFeatureSet(validation, 'validation');
   const fingerprint = fingerprintFeatureSet(train, validation);
   const config = resolveConfig(options.checkpoint?.config ?? options.config);
+  if (!options.checkpoint && options.initialWeights && config.architecture === undefined) {
+    // Fine-tuning without a named architecture: the parent's, recognised by its weights.
+    const shape = featureShape(train);
+    const parent = architectureOfWeights(options.initialWeights, [shape[0], shape[1], 1]);
+    if (!parent) throw new TypeError(`trainSession: initialWeights fit no known architecture for ${shape.join(' x ')} inputs`);
+    if (parent !== SEED_CNN) config.architecture = parent;
+  }
   if (options.checkpoint) {
     const c = options.checkpoint;
     if (c.format !== CHECKPOINT_FORMAT || c.formatVersion !== CHECKPOINT_VERSION) throw new TypeError('trainSession: not a training checkpoint');
@@ -363,7 +373,7 @@ export async function trainSession(options: TrainSessionOptions): Promise<TrainS
   }
   if (ckpt.done) return { done: true, checkpoint: ckpt, result: finish(model, ckpt) };
 
-  const optimizer = tf.train.adam(config.learningRate);
+  const optimizer = tf.train.adam(ckpt.learningRate ?? config.learningRate);
   if (ckpt.optimizer.length > 0) {
     const named = ckpt.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) }));
     await optimizer.setWeights(named);
@@ -446,6 +456,11 @@ export async function trainSession(options: TrainSessionOptions): Promise<TrainS
         ckpt.sinceBest = 0;
       } else {
         ckpt.sinceBest++;
+        if (config.lrDecay !== undefined && config.lrDecay < 1) {
+          // Reduce on plateau: tfjs's Adam reads its (protected) learningRate at every step.
+          ckpt.learningRate = (ckpt.learningRate ?? config.learningRate) * config.lrDecay;
+          (optimizer as unknown as { learningRate: number }).learningRate = ckpt.learningRate;
+        }
       }
       if (ckpt.sinceBest >= config.patience) {
         ckpt.done = true;

@@ -112,6 +112,14 @@ describe('res-cnn', () => {
     const before = predictFeatures(trained.model, validation.x, validation.n);
     const after = predictFeatures(back.model, validation.x, validation.n);
     expect(maxAbsDiff([before], [after])).toBeLessThan(1e-6);
+    // Fine-tuning from its weights alone (as the retrain job does) continues the same network.
+    const tuned = await trainSession({ train, validation, config: { seed: 9, maxEpochs: 1, batchSize: 8, learningRate: 1e-4, patience: 1 }, initialWeights: snapshotWeights(back.model) });
+    expect(tuned.checkpoint.config.architecture).toBe(RES_CNN);
+    expect(tuned.result!.model.countParams()).toBe(trained.model.countParams());
+    await expect(trainSession({ train: syntheticFeatureSet(12, 1), validation: syntheticFeatureSet(6, 2), config: { seed: 1, maxEpochs: 1 }, initialWeights: snapshotWeights(back.model) })).rejects.toThrow(
+      /fit no known architecture/,
+    );
+    tuned.result!.model.dispose();
     trained.model.dispose();
     back.model.dispose();
   });
