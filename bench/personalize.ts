@@ -36,7 +36,10 @@ const CONFIGS: Record<string, Partial<PersonalizeConfig>> = {
   'l2sp-0.1': { l2sp: 0.1 },
   'more-replay': { replayPerClass: 64, steps: 300 },
   'fewer-steps': { steps: 60 },
-  'all-layers': { trainLayers: 'all', learningRate: 1e-4, steps: 60 },
+  'head-lr-1e-2': { learningRate: 1e-2, l2sp: 0.001 },
+  'shot-heavy': { shotExamplesPerClass: 96, l2sp: 0.001 },
+  'all-layers': { trainLayers: 'all', learningRate: 3e-4, steps: 80 },
+  'all-layers-long': { trainLayers: 'all', learningRate: 3e-4, steps: 200, l2sp: 0.001 },
 };
 
 interface Clip {

@@ -52,6 +52,7 @@ Every class needs at least --min-shots notes (default ${D.minShotsPerClass}).
   --steps N              optimiser steps (default ${D.steps}), --learning-rate LR (default ${D.learningRate})
   --l2sp A               pull toward the base weights: loss += A * sum((w - w_base)^2) (default ${D.l2sp})
   --min-shots N          fewest shots per class accepted (default ${D.minShotsPerClass})
+  --holdout-per-class N  generated clips per class to check for forgetting (default ${D.holdoutPerClass}; not trained on)
   --labels CSV           labels of a take; --name N, --version V of the new model; --force replaces --out
 Prints a JSON summary (accuracy on your shots and on generated hold-out clips, before and after) to stdout.`;
 
@@ -106,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       'learning-rate': { type: 'string' },
       l2sp: { type: 'string' },
       'min-shots': { type: 'string' },
+      'holdout-per-class': { type: 'string' },
       name: { type: 'string' },
       version: { type: 'string' },
       force: { type: 'boolean' },
@@ -125,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     shotExamplesPerClass: intOption(values['shot-examples'], 'shot-examples', D.shotExamplesPerClass),
     replayPerClass: intOption(values['replay-per-class'], 'replay-per-class', D.replayPerClass, 0),
     minShotsPerClass: intOption(values['min-shots'], 'min-shots', D.minShotsPerClass),
+    holdoutPerClass: intOption(values['holdout-per-class'], 'holdout-per-class', D.holdoutPerClass),
   };
   const seed = intOption(values.seed, 'seed', 1, 0);
   const budgetSec = positiveNumber(values['budget-sec'], 'budget-sec', DEFAULT_BUDGET_SEC);
