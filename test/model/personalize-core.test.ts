@@ -5,7 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { initTf } from '../../adapters/tf-backend';
 import { CLASSES, FEATURE_COEFFS, FEATURE_FRAMES, ToneClass } from '../../shared/constants';
-import { buildSeedCnn, restoreWeights, snapshotWeights } from '../../shared/model/architecture';
+import { buildSeedCnn, INPUT_SHAPE, restoreWeights, SEED_CNN, snapshotWeights } from '../../shared/model/architecture';
+import { STANDARDIZED_PIPELINE } from '../../shared/features/pipeline';
+import { assertModelMetadata } from '../../shared/model/metadata';
 import { exampleShape, fineTune, predictInBatches, splitHead } from '../../shared/model/personalize';
 import { assertEnoughShots, augmentShots, DEFAULT_PERSONALIZE_CONFIG, PersonalizeError } from '../../shared/model/personalize-data';
 import { Rng } from '../../shared/rng';
@@ -126,5 +128,39 @@ describe('fineTune', () => {
     expect(r.stepsRun).toBeGreaterThan(0);
     expect(r.stepsRun).toBeLessThan(50);
     model.dispose();
+  });
+});
+
+describe('metadata of a personalised model', () => {
+  const valid = {
+    format: 'buzzfinder-model',
+    formatVersion: 1,
+    name: 'buzzfinder',
+    version: 'personal-1',
+    created: '2026-12-02T00:00:00.000Z',
+    classes: [...CLASSES],
+    architecture: SEED_CNN,
+    inputShape: [...INPUT_SHAPE],
+    featurePipeline: STANDARDIZED_PIPELINE,
+    origin: 'personalized',
+    parentVersion: 'buzzfinder@default-6',
+    personalization: { shots: [{ file: 'clean/a.wav', class: 'clean', sha256: 'a'.repeat(64) }], replay: { source: 'synth' }, config: {}, seed: 1 },
+  };
+
+  it('is accepted with parent and shots, refused without them or with an unknown origin', () => {
+    expect(assertModelMetadata(structuredClone(valid)).origin).toBe('personalized');
+    const broken: [string, (m: Record<string, unknown>) => void, RegExp][] = [
+      ['no parent', (m) => (m.parentVersion = null), /parentVersion/],
+      ['no record', (m) => delete m.personalization, /personalization record/],
+      ['no shots', (m) => ((m.personalization as { shots: unknown[] }).shots = []), /shots/],
+      ['bad class', (m) => ((m.personalization as { shots: { class: string }[] }).shots[0].class = 'fuzzy'), /shots\[0\]/],
+      ['bad hash', (m) => ((m.personalization as { shots: { sha256: string }[] }).shots[0].sha256 = 'xyz'), /sha256/],
+      ['bad origin', (m) => (m.origin = 'downloaded'), /unknown model origin/],
+    ];
+    for (const [, mutate, message] of broken) {
+      const m = structuredClone(valid) as Record<string, unknown>;
+      mutate(m);
+      expect(() => assertModelMetadata(m)).toThrow(message);
+    }
   });
 });
