@@ -34,6 +34,8 @@ const CONFIGS: Record<string, Partial<PersonalizeConfig>> = {
   'no-replay': { replayPerClass: 0 },
   'no-l2sp': { l2sp: 0 },
   'l2sp-0.1': { l2sp: 0.1 },
+  'l2sp-1': { l2sp: 1 },
+  'l2sp-0.1-60-steps': { l2sp: 0.1, steps: 60 },
   'more-replay': { replayPerClass: 64, steps: 300 },
   'fewer-steps': { steps: 60 },
   'head-lr-1e-2': { learningRate: 1e-2, l2sp: 0.001 },
@@ -108,13 +110,16 @@ async function main(): Promise<void> {
   const rawInputs = labelledInputs(pipeline, clips.map((c) => ({ samples: c.raw, label: c.label })));
   const alignedInputs = labelledInputs(pipeline, clips.map((c) => c.shot));
   const size = rawInputs.x.length / clips.length;
-  const predictClips = (indices: number[], inputs = rawInputs): ToneClass[] => {
+  /** Predicted class and the probability given to the true class, per clip. */
+  const scoreClips = (indices: number[], inputs = rawInputs): { pred: ToneClass[]; pTrue: number[] } => {
     const x = new Float32Array(indices.length * size);
     indices.forEach((idx, k) => x.set(inputs.x.subarray(idx * size, (idx + 1) * size), k * size));
     const probs = predictInBatches(model, x, indices.length, shape);
-    return indices.map((_, k) => CLASSES[argmaxRow(probs, k)]);
+    return { pred: indices.map((_, k) => CLASSES[argmaxRow(probs, k)]), pTrue: indices.map((idx, k) => probs[k * CLASSES.length + CLASSES.indexOf(clips[idx].label)]) };
   };
-  const basePred = predictClips(clips.map((_, i) => i));
+  const predictClips = (indices: number[], inputs = rawInputs): ToneClass[] => scoreClips(indices, inputs).pred;
+  const baseScores = scoreClips(clips.map((_, i) => i));
+  const basePred = baseScores.pred;
   const baseAligned = predictClips(clips.map((_, i) => i), alignedInputs);
   process.stdout.write(`base model ${metadata.name}@${metadata.version} (${metadata.architecture}, ${pipeline.name}), backend ${tfBackendName()}\n`);
   const rightOf = (pred: ToneClass[]) => pred.filter((p, i) => p === clips[i].label).length;
@@ -137,21 +142,24 @@ async function main(): Promise<void> {
   for (const kind of splitKinds) {
     const splits = splitsOf(kind, clips);
     process.stdout.write(`== ${kind}: ${splits.length} split(s)\n`);
-    process.stdout.write(`${'config'.padEnd(16)} ${'held-out right'.padEnd(15)} ${'base same clips'.padEnd(16)} ${'(cut at onset)'.padEnd(15)} ${'gen. hold-out'.padEnd(14)} ${'s/run'.padEnd(6)} wrong after\n`);
+    process.stdout.write(`${'config'.padEnd(16)} ${'held-out right'.padEnd(15)} ${'base same clips'.padEnd(16)} ${'(cut at onset)'.padEnd(15)} ${'p(true) base->tuned'.padEnd(20)} ${'gen. hold-out'.padEnd(14)} ${'s/run'.padEnd(6)} wrong after\n`);
     for (const name of configNames) {
       const config: PersonalizeConfig = { ...DEFAULT_PERSONALIZE_CONFIG, ...CONFIGS[name] };
       const replay = replayOf(config.replayPerClass);
-      let right = 0, baseRight = 0, alignedRight = 0, baseAlignedRight = 0, total = 0, seconds = 0, holdoutSum = 0;
+      let right = 0, baseRight = 0, alignedRight = 0, baseAlignedRight = 0, total = 0, seconds = 0, holdoutSum = 0, pTrue = 0, basePTrue = 0;
       const wrong: string[] = [];
       for (const split of splits) {
         restoreWeights(model, baseWeights);
         const started = Date.now();
         await personalizeInPlace({ model, pipeline, shots: split.train.map((i) => clips[i].shot), replay: replay.inputs, config, seed });
         seconds += (Date.now() - started) / 1000 + replay.seconds / splits.length;
-        const pred = predictClips(split.test);
+        const scored = scoreClips(split.test);
+        const pred = scored.pred;
         const aligned = predictClips(split.test, alignedInputs);
         split.test.forEach((idx, k) => {
           total++;
+          pTrue += scored.pTrue[k];
+          basePTrue += baseScores.pTrue[idx];
           if (aligned[k] === clips[idx].label) alignedRight++;
           if (baseAligned[idx] === clips[idx].label) baseAlignedRight++;
           if (pred[k] === clips[idx].label) right++;
@@ -160,10 +168,10 @@ async function main(): Promise<void> {
         });
         holdoutSum += evaluateInputs(model, holdout.x, holdout.y).accuracy;
       }
-      const row = { right, baseRight, alignedRight, baseAlignedRight, total, holdoutAccuracy: holdoutSum / splits.length, secondsPerRun: seconds / splits.length, wrong };
+      const row = { right, baseRight, alignedRight, baseAlignedRight, total, meanPTrue: pTrue / total, baseMeanPTrue: basePTrue / total, holdoutAccuracy: holdoutSum / splits.length, secondsPerRun: seconds / splits.length, wrong };
       (results[kind] ??= {})[name] = row;
       process.stdout.write(
-        `${name.padEnd(16)} ${`${right}/${total}`.padEnd(15)} ${`${baseRight}/${total}`.padEnd(16)} ${`${alignedRight} (base ${baseAlignedRight})`.padEnd(15)} ${`${(100 * row.holdoutAccuracy).toFixed(1)} %`.padEnd(14)} ${row.secondsPerRun.toFixed(1).padEnd(6)} ${kind === 'l3o' ? `${wrong.length} wrong` : wrong.join(' ')}\n`,
+        `${name.padEnd(16)} ${`${right}/${total}`.padEnd(15)} ${`${baseRight}/${total}`.padEnd(16)} ${`${alignedRight} (base ${baseAlignedRight})`.padEnd(15)} ${`${row.baseMeanPTrue.toFixed(2)} -> ${row.meanPTrue.toFixed(2)}`.padEnd(20)} ${`${(100 * row.holdoutAccuracy).toFixed(1)} %`.padEnd(14)} ${row.secondsPerRun.toFixed(1).padEnd(6)} ${kind === 'l3o' ? `${wrong.length} wrong` : wrong.join(' ')}\n`,
       );
     }
     process.stdout.write('\n');
