@@ -31,17 +31,15 @@ import { DEFAULT_PERSONALIZE_CONFIG, generateClips, LabelledSamples, Personalize
 /** Variants compared; each changes one thing from the default recipe. */
 const CONFIGS: Record<string, Partial<PersonalizeConfig>> = {
   default: {},
-  'no-replay': { replayPerClass: 0 },
-  'no-l2sp': { l2sp: 0 },
-  'l2sp-0.1': { l2sp: 0.1 },
+  'l2sp-0.01': { l2sp: 0.01 },
   'l2sp-1': { l2sp: 1 },
-  'l2sp-0.1-60-steps': { l2sp: 0.1, steps: 60 },
+  'no-l2sp': { l2sp: 0 },
+  'no-replay': { replayPerClass: 0 },
   'more-replay': { replayPerClass: 64, steps: 300 },
   'fewer-steps': { steps: 60 },
   'head-lr-1e-2': { learningRate: 1e-2, l2sp: 0.001 },
   'shot-heavy': { shotExamplesPerClass: 96, l2sp: 0.001 },
   'all-layers': { trainLayers: 'all', learningRate: 3e-4, steps: 60 },
-  'all-layers-long': { trainLayers: 'all', learningRate: 3e-4, steps: 200, l2sp: 0.001 },
 };
 
 interface Clip {

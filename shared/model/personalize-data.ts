@@ -48,7 +48,7 @@ export const DEFAULT_PERSONALIZE_CONFIG: Readonly<PersonalizeConfig> = Object.fr
   steps: 150,
   batchSize: 32,
   learningRate: 1e-3,
-  l2sp: 0.01,
+  l2sp: 0.1,
   shotExamplesPerClass: 32,
   replayPerClass: 32,
   holdoutPerClass: 20,
