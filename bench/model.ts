@@ -1,7 +1,8 @@
 /**
  * Model benchmarks (wasm backend unless tfjs-node is installed): cold model load, inference for 1 clip and a
  * batch of 300 with and without feature extraction, and one training epoch on 2,600 clips' worth of features.
- *   npx tsx bench/model.ts [--train-clips 2600] [--skip-train]
+ *   npx tsx bench/model.ts [--model <dir> (default: the bundled model)] [--train-clips 2600] [--skip-train]
+ * Training uses the model's own architecture and feature shape.
  * Prints a table, then one JSON line of results.
  */
 import * as path from 'node:path';
@@ -9,8 +10,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../adapters/config';
 import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf, tfBackendName } from '../adapters/tf-backend';
-import { CLIP_SAMPLES, FEATURE_COEFFS, FEATURE_FRAMES, SAMPLE_RATE } from '../shared/constants';
-import { extractFeatureBatch } from '../shared/features/pipeline';
+import { CLIP_SAMPLES, SAMPLE_RATE } from '../shared/constants';
+import { extractFeatureBatch, pipelineShape } from '../shared/features/pipeline';
+import { SEED_CNN } from '../shared/model/architecture';
 import { loadClassifier } from '../shared/model/classifier';
 import { FeatureSet } from '../shared/model/data';
 import { trainSession } from '../shared/model/train';
@@ -38,11 +40,11 @@ async function timeIt<T>(fn: () => Promise<T> | T, repeats = 1): Promise<{ ms: n
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'train-clips': { type: 'string', default: '2600' }, 'skip-train': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { model: { type: 'string' }, 'train-clips': { type: 'string', default: '2600' }, 'skip-train': { type: 'boolean', default: false } } });
   const tfStart = performance.now();
   const tf = await initTf();
   const initMs = performance.now() - tfStart;
-  const modelDir = path.resolve(loadConfig().defaultModelDir);
+  const modelDir = path.resolve(values.model ?? loadConfig().defaultModelDir);
   const load = await timeIt(() => loadClassifier(new LocalFolderStore(modelDir), ''));
   const classifier = load.value;
   const rng = new Rng(1);
@@ -57,25 +59,29 @@ async function main(): Promise<void> {
   const tensorsBefore = tf.memory().numTensors;
   for (let i = 0; i < 5; i++) await classifier.classifyClips(clips.slice(0, 10));
   const leaked = tf.memory().numTensors - tensorsBefore;
+  const shape = pipelineShape(classifier.pipeline);
+  const architecture = classifier.metadata.architecture;
   classifier.dispose();
 
   let epochSec: number | null = null;
   const trainClips = Number(values['train-clips']);
   if (!values['skip-train']) {
     // Feature values do not change the cost of a step: replicate the 300 real feature matrices.
-    const size = FEATURE_FRAMES * FEATURE_COEFFS;
+    const size = shape[0] * shape[1];
     const make = (n: number): FeatureSet => {
       const x = new Float32Array(n * size);
       for (let i = 0; i < n; i++) x.set(features300.subarray((i % 300) * size, ((i % 300) + 1) * size), i * size);
-      return { n, x, y: Int32Array.from({ length: n }, (_, i) => i % 3), sources: [], groups: [], files: [] };
+      return { n, x, y: Int32Array.from({ length: n }, (_, i) => i % 3), shape, sources: [], groups: [], files: [] };
     };
-    const run = await trainSession({ train: make(trainClips), validation: make(64), config: { seed: 1, maxEpochs: 1, bnMomentum: 0.9 } });
+    const config = { seed: 1, maxEpochs: 1, bnMomentum: 0.9, ...(architecture !== SEED_CNN ? { architecture } : {}) };
+    const run = await trainSession({ train: make(trainClips), validation: make(64), config });
     epochSec = run.result!.history[0].seconds;
     run.result!.model.dispose();
   }
 
   const rows: [string, string][] = [
     ['backend', tfBackendName()],
+    ['model', `${modelDir} (${architecture}, ${shape.join(' x ')} input)`],
     ['initTf (wasm compile)', `${initMs.toFixed(0)} ms`],
     ['model load (cold, default model)', `${load.ms.toFixed(0)} ms`],
     ['1 clip, features + model', `${one.ms.toFixed(1)} ms`],

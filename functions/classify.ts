@@ -15,7 +15,7 @@ import busboy from 'busboy';
 import { loadAudio } from '../shared/audio/load';
 import { toPrediction } from '../shared/classifier';
 import { CLIP_SAMPLES, CLIP_SECONDS, FEATURE_COEFFS, FEATURE_FRAMES, SAMPLE_RATE } from '../shared/constants';
-import { standardizePerClip } from '../shared/features/pipeline';
+import { PIPELINE_NAME, standardizePerClip } from '../shared/features/pipeline';
 import type { TfClipClassifier } from '../shared/model/classifier';
 import { errorBody, HttpError, toHttpError } from './http-errors';
 import { errorFields, log } from './logger';
@@ -123,6 +123,14 @@ export function parseFeatureJson(value: unknown): Float32Array {
 }
 
 function classifyFeatureJson(classifier: TfClipClassifier, body: unknown): number[] {
+  if (classifier.pipeline.name !== PIPELINE_NAME) {
+    // MFCCs cannot be turned back into audio, so a model on another input (e.g. log-mel) cannot answer them.
+    throw new HttpError(
+      422,
+      'mfcc_not_supported',
+      `model ${classifier.identity.name}@${classifier.identity.version} takes '${classifier.pipeline.name}' features computed from audio; send the WAV instead of MFCCs`,
+    );
+  }
   const values = parseFeatureJson(body);
   // The original's input is the seed pipeline's raw MFCCs; a standardising model gets them standardised.
   if (classifier.pipeline.normalization === 'per-clip-standardize') standardizePerClip(values, { frames: FEATURE_FRAMES, coefficients: FEATURE_COEFFS });

@@ -3,6 +3,8 @@
  * (synth + soundfont sources), with a fixed seed, and records its metrics in its metadata:
  *   npx buzzfinder dataset --out /tmp/ds --size 9000 --seed 12
  *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--from models/default] [--out models/default] [--budget-min 20]
+ *     [--architecture seed-cnn|res-cnn] [--pipeline none|per-clip-standardize|log-mel|log-mel-band]
+ *     [--lr-decay 0.5 (on plateau)] [--label-smoothing 0.1] [--mixup 0.3] [--spec-augment 2,8,2,8 (time masks, max width, band masks, max width)]
  * The real clips in ../shared/reference/real-clips are evaluated (reported), never trained or tuned on.
  */
 import * as path from 'node:path';
@@ -12,7 +14,8 @@ import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf, tfBackendName } from '../adapters/tf-backend';
 import { evaluateRealClips } from '../cli/real-clips';
 import { loadDataset } from '../shared/dataset/read';
-import { SEED_PIPELINE, STANDARDIZED_PIPELINE } from '../shared/features/pipeline';
+import { PIPELINE_CHOICES } from '../shared/features/pipeline';
+import { parseSpecAugment } from '../shared/model/augment';
 import { snapshotWeights } from '../shared/model/architecture';
 import { loadModelArtifact, saveModelArtifact } from '../shared/model/artifact';
 import { TfClipClassifier } from '../shared/model/classifier';
@@ -37,21 +40,33 @@ async function main(): Promise<void> {
       'dataset-command': { type: 'string', default: 'buzzfinder dataset --size 9000 --seed 12 --sources synth,soundfont' },
       from: { type: 'string' },
       version: { type: 'string' },
+      architecture: { type: 'string', default: 'seed-cnn' },
+      'label-smoothing': { type: 'string', default: '0' },
+      mixup: { type: 'string', default: '0' },
+      'spec-augment': { type: 'string' },
+      'batch-size': { type: 'string', default: '32' },
+      'lr-decay': { type: 'string', default: '1' },
     },
   });
   if (!values.data) throw new Error('--data <dataset dir> is required');
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
   const tf = await initTf();
-  const pipeline = values.pipeline === 'none' ? SEED_PIPELINE : STANDARDIZED_PIPELINE;
+  let pipeline = PIPELINE_CHOICES[values.pipeline];
+  if (!pipeline) throw new Error(`--pipeline: one of ${Object.keys(PIPELINE_CHOICES).join(', ')}`);
   const config: TrainingConfig = {
     ...DEFAULT_TRAINING_CONFIG,
     seed: Number(values.seed),
     maxEpochs: Number(values.epochs),
+    batchSize: Number(values['batch-size']),
     learningRate: Number(values.lr),
     patience: Number(values.patience),
     bnMomentum: Number(values['bn-momentum']),
+    architecture: values.architecture,
+    ...(Number(values['lr-decay']) < 1 ? { lrDecay: Number(values['lr-decay']) } : {}),
+    ...(Number(values['label-smoothing']) > 0 ? { labelSmoothing: Number(values['label-smoothing']) } : {}),
+    ...(Number(values.mixup) > 0 ? { mixupAlpha: Number(values.mixup) } : {}),
+    ...(values['spec-augment'] ? { specAugment: parseSpecAugment(values['spec-augment']) } : {}),
   };
-  log(`backend ${tfBackendName()}; pipeline ${pipeline.normalization}; config ${JSON.stringify(config)}`);
   let initialWeights: Float32Array[] | undefined;
   let parentVersion: string | null = null;
   let version = values.version ?? 'default-1';
@@ -60,6 +75,9 @@ async function main(): Promise<void> {
     const prev = await loadModelArtifact(new LocalFolderStore(path.resolve(values.from)), '');
     initialWeights = snapshotWeights(prev.model);
     parentVersion = `${prev.metadata.name}@${prev.metadata.version}`;
+    // A continuation keeps its parent's network and feature pipeline.
+    pipeline = prev.metadata.featurePipeline;
+    config.architecture = prev.metadata.architecture;
     // default-N continues as default-(N+1) unless --version says otherwise.
     const n = /^default-(\d+)$/.exec(prev.metadata.version);
     if (!values.version && n) version = `default-${Number(n[1]) + 1}`;
@@ -67,6 +85,7 @@ async function main(): Promise<void> {
     prev.model.dispose();
     log(`continuing from ${parentVersion}`);
   }
+  log(`backend ${tfBackendName()}; pipeline ${pipeline.name}/${pipeline.normalization}; config ${JSON.stringify(config)}`);
   const { manifest, clips } = await loadDataset(new LocalFolderStore(path.resolve(values.data)), '');
   log(`dataset ${manifest.id.slice(0, 12)}: ${clips.length} clips`);
   const sets = buildSplitFeatureSets({ pipeline, clips, onProgress: (s, d, t) => d === t && log(`features ${s}: ${t}`) });

@@ -1,6 +1,6 @@
 /**
  * `buzzfinder train --data <dataset dir> [--from <model dir>] [--epochs N] [--seed S] --out <dir>`:
- * trains the seed CNN (progress on stderr) and writes the model artifact, metrics.json and learning-curve.svg to --out.
+ * trains the seed CNN or res-cnn (progress on stderr) and writes the model artifact, metrics.json and learning-curve.svg to --out.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,8 +8,9 @@ import { LocalFolderStore } from '../../adapters/storage/local';
 import { initTf, tfBackendName } from '../../adapters/tf-backend';
 import { loadDataset } from '../../shared/dataset/read';
 import { BuzzfinderError } from '../../shared/errors';
-import { FeaturePipeline, SEED_PIPELINE, STANDARDIZED_PIPELINE } from '../../shared/features/pipeline';
-import { snapshotWeights } from '../../shared/model/architecture';
+import { FeaturePipeline, PIPELINE_CHOICES, SEED_PIPELINE } from '../../shared/features/pipeline';
+import { parseSpecAugment, SpecAugmentConfig } from '../../shared/model/augment';
+import { ARCHITECTURES, SEED_CNN, snapshotWeights } from '../../shared/model/architecture';
 import { loadModelArtifact, saveModelArtifact } from '../../shared/model/artifact';
 import { subsetFeatureSet } from '../../shared/model/data';
 import { formatEvaluation } from '../../shared/model/evaluate';
@@ -30,7 +31,13 @@ const HELP = `Usage: buzzfinder train --data <dataset dir> --out <dir> [options]
   --patience N        epochs without validation improvement before stopping (default ${DEFAULT_TRAINING_CONFIG.patience})
   --batch-size N      (default ${DEFAULT_TRAINING_CONFIG.batchSize})
   --bn-momentum M     BatchNorm moving-average momentum while training (default 0.99, the seed's; 0.9 for short runs)
-  --pipeline P        'per-clip-standardize' (default) or 'none' (the seed's raw MFCC); ignored with --from
+  --pipeline P        'per-clip-standardize' (default; comprehensive MFCC), 'none' (the seed's raw MFCC), 'log-mel' or
+                      'log-mel-band' (docs/model.md); ignored with --from
+  --architecture A    'seed-cnn' (default; MFCC input only) or 'res-cnn'; ignored with --from (the parent's network)
+  --label-smoothing E targets (1 - E) * one-hot + E / 3 (default 0)
+  --mixup ALPHA       mixup within batches, lambda ~ Beta(ALPHA, ALPHA) (default off)
+  --spec-augment T,W,B,V  per example T time masks up to W frames and B band masks up to V bands (default off)
+  --lr-decay F        multiply the learning rate by F after each epoch without validation improvement (default 1)
   --budget-sec S      stop after this much training time and keep the best epoch so far
   --name NAME         model name in metadata (default buzzfinder), --version V (default 'local')
 Without a validation split in the dataset, every 5th training clip is held out for validation.`;
@@ -49,6 +56,11 @@ export async function run(argv: string[]): Promise<number> {
       'batch-size': { type: 'string' },
       'bn-momentum': { type: 'string' },
       pipeline: { type: 'string' },
+      architecture: { type: 'string' },
+      'label-smoothing': { type: 'string' },
+      mixup: { type: 'string' },
+      'spec-augment': { type: 'string' },
+      'lr-decay': { type: 'string' },
       'budget-sec': { type: 'string' },
       name: { type: 'string' },
       version: { type: 'string' },
@@ -60,8 +72,26 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.out) throw new UsageError('--out <dir> is required');
   const lr = values['learning-rate'] === undefined ? DEFAULT_TRAINING_CONFIG.learningRate : Number(values['learning-rate']);
   if (!(lr > 0 && lr < 1)) throw new UsageError(`--learning-rate must be in (0, 1), got '${values['learning-rate']}'`);
-  if (values.pipeline !== undefined && !['none', 'per-clip-standardize'].includes(values.pipeline)) {
-    throw new UsageError(`--pipeline must be 'none' or 'per-clip-standardize', got '${values.pipeline}'`);
+  if (values.pipeline !== undefined && !(values.pipeline in PIPELINE_CHOICES)) {
+    throw new UsageError(`--pipeline must be one of ${Object.keys(PIPELINE_CHOICES).join(', ')}, got '${values.pipeline}'`);
+  }
+  if (values.architecture !== undefined && !(ARCHITECTURES as readonly string[]).includes(values.architecture)) {
+    throw new UsageError(`--architecture must be one of ${ARCHITECTURES.join(', ')}, got '${values.architecture}'`);
+  }
+  const fraction = (name: string, value: string | undefined, ok: (v: number) => boolean): number | undefined => {
+    if (value === undefined) return undefined;
+    const v = Number(value);
+    if (!ok(v)) throw new UsageError(`--${name}: invalid value '${value}'`);
+    return v;
+  };
+  const labelSmoothing = fraction('label-smoothing', values['label-smoothing'], (v) => v >= 0 && v < 1);
+  const mixupAlpha = fraction('mixup', values.mixup, (v) => v >= 0);
+  const lrDecay = fraction('lr-decay', values['lr-decay'], (v) => v > 0 && v <= 1);
+  let specAugment: SpecAugmentConfig | undefined;
+  try {
+    specAugment = values['spec-augment'] === undefined ? undefined : parseSpecAugment(values['spec-augment']);
+  } catch (err) {
+    throw new UsageError(`--${(err as Error).message}`);
   }
   const bnMomentum = values['bn-momentum'] === undefined ? undefined : Number(values['bn-momentum']);
   if (bnMomentum !== undefined && !(bnMomentum > 0 && bnMomentum < 1)) throw new UsageError(`--bn-momentum must be in (0, 1), got '${values['bn-momentum']}'`);
@@ -73,27 +103,36 @@ export async function run(argv: string[]): Promise<number> {
     learningRate: lr,
     patience: intOption(values.patience, 'patience', DEFAULT_TRAINING_CONFIG.patience),
     ...(bnMomentum !== undefined ? { bnMomentum } : {}),
+    ...(values.architecture && values.architecture !== SEED_CNN ? { architecture: values.architecture } : {}),
+    ...(labelSmoothing ? { labelSmoothing } : {}),
+    ...(mixupAlpha ? { mixupAlpha } : {}),
+    ...(specAugment ? { specAugment } : {}),
+    ...(lrDecay !== undefined && lrDecay < 1 ? { lrDecay } : {}),
   };
   const log = (msg: string) => process.stderr.write(`${msg}\n`);
   const dataDir = path.resolve(values.data);
   if (!fs.existsSync(dataDir)) throw new BuzzfinderError('dataset_not_found', `no such folder: ${dataDir}`);
   const tf = await initTf();
 
-  let pipeline: FeaturePipeline = values.pipeline === 'none' ? SEED_PIPELINE : STANDARDIZED_PIPELINE;
+  let pipeline: FeaturePipeline = PIPELINE_CHOICES[values.pipeline ?? 'per-clip-standardize'];
+  if (config.architecture === undefined && pipeline.name !== SEED_PIPELINE.name) throw new UsageError(`--pipeline ${values.pipeline} needs --architecture res-cnn (the seed CNN takes MFCC input only)`);
   let initialWeights: Float32Array[] | undefined;
   let parentVersion: string | null = null;
   if (values.from) {
     const from = await loadModelArtifact(new LocalFolderStore(path.resolve(values.from)), '');
     pipeline = from.metadata.featurePipeline;
+    // The parent's network (its weights only fit that one).
+    if (from.metadata.architecture === SEED_CNN) delete config.architecture;
+    else config.architecture = from.metadata.architecture;
     initialWeights = snapshotWeights(from.model);
     parentVersion = `${from.metadata.name}@${from.metadata.version}`;
     config.from = parentVersion;
     from.model.dispose();
-    log(`fine-tuning ${parentVersion} (pipeline ${pipeline.normalization})`);
+    log(`fine-tuning ${parentVersion} (${from.metadata.architecture}, pipeline ${pipeline.name} ${pipeline.normalization})`);
   }
 
   const { manifest, clips } = await loadDataset(new LocalFolderStore(dataDir), '');
-  log(`dataset ${manifest.id.slice(0, 19)}: ${clips.length} clips; features (${pipeline.normalization})...`);
+  log(`dataset ${manifest.id.slice(0, 19)}: ${clips.length} clips; features (${pipeline.name} ${pipeline.normalization})...`);
   const sets = buildSplitFeatureSets({ pipeline, clips });
   if (sets.train.n === 0) throw new BuzzfinderError('empty_split', 'the dataset has no training clips');
   if (sets.validation.n === 0) {

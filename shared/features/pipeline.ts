@@ -5,6 +5,7 @@
 import { FEATURE_COEFFS, FEATURE_FRAMES, MFCC_PARAMS } from '../constants';
 import { comprehensiveMfcc } from './comprehensive';
 import { FeaturePipelineError } from './errors';
+import { assertLogMelParams, LOG_MEL_NORMALIZATIONS, LOG_MEL_PIPELINE, LOG_MEL_PIPELINE_NAME, LOG_MEL_PIPELINE_VERSION, logMelInto, LogMelNormalization, LogMelPipeline, logMelShape } from './log-mel';
 
 export const PIPELINE_NAME = 'comprehensive-mfcc';
 export const PIPELINE_VERSION = 1;
@@ -23,15 +24,20 @@ export const NORMALIZATIONS: readonly FeatureNormalization[] = ['none', 'per-cli
 /** A column whose std is below this (e.g. silence) is only centred, not blown up to unit variance. */
 export const STANDARDIZE_STD_FLOOR = 1e-3;
 
-export interface FeaturePipeline {
+/** The seed's comprehensive MFCC (87 x 39), optionally standardised per clip. */
+export interface MfccPipeline {
   name: typeof PIPELINE_NAME;
   version: number;
   params: FeatureParams;
   normalization: FeatureNormalization;
 }
 
+/** Every pipeline a model's metadata may name (see shared/features/log-mel.ts for `log-mel`). */
+export type FeaturePipeline = MfccPipeline | LogMelPipeline;
+export const PIPELINE_NAMES = [PIPELINE_NAME, LOG_MEL_PIPELINE_NAME] as const;
+
 /** The original project's model input. */
-export const SEED_PIPELINE: FeaturePipeline = Object.freeze({
+export const SEED_PIPELINE: MfccPipeline = Object.freeze({
   name: PIPELINE_NAME,
   version: PIPELINE_VERSION,
   params: Object.freeze({ ...MFCC_PARAMS }),
@@ -39,9 +45,17 @@ export const SEED_PIPELINE: FeaturePipeline = Object.freeze({
 });
 
 /** Same features, standardised per clip and column (see FeatureNormalization). */
-export const STANDARDIZED_PIPELINE: FeaturePipeline = Object.freeze({
+export const STANDARDIZED_PIPELINE: MfccPipeline = Object.freeze({
   ...SEED_PIPELINE,
   normalization: 'per-clip-standardize',
+});
+
+/** The pipelines a training command can name (`--pipeline`). */
+export const PIPELINE_CHOICES: Readonly<Record<string, FeaturePipeline>> = Object.freeze({
+  none: SEED_PIPELINE,
+  'per-clip-standardize': STANDARDIZED_PIPELINE,
+  'log-mel': LOG_MEL_PIPELINE,
+  'log-mel-band': Object.freeze({ ...LOG_MEL_PIPELINE, normalization: 'band-standardize' as const }),
 });
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -54,7 +68,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function assertSupportedPipeline(p: unknown): FeaturePipeline {
   if (!isRecord(p)) throw new FeaturePipelineError(`feature pipeline must be an object, got ${p === null ? 'null' : typeof p}`);
-  if (p.name !== PIPELINE_NAME) throw new FeaturePipelineError(`unknown feature pipeline '${String(p.name)}' (supported: '${PIPELINE_NAME}')`);
+  if (p.name === LOG_MEL_PIPELINE_NAME) return assertLogMelPipeline(p);
+  if (p.name !== PIPELINE_NAME) throw new FeaturePipelineError(`unknown feature pipeline '${String(p.name)}' (supported: ${PIPELINE_NAMES.map((n) => `'${n}'`).join(', ')})`);
   if (p.version !== PIPELINE_VERSION) {
     throw new FeaturePipelineError(`unsupported ${PIPELINE_NAME} version ${String(p.version)} (supported: ${PIPELINE_VERSION})`);
   }
@@ -79,6 +94,23 @@ export function assertSupportedPipeline(p: unknown): FeaturePipeline {
   };
 }
 
+function assertLogMelPipeline(p: Record<string, unknown>): LogMelPipeline {
+  if (p.version !== LOG_MEL_PIPELINE_VERSION) {
+    throw new FeaturePipelineError(`unsupported ${LOG_MEL_PIPELINE_NAME} version ${String(p.version)} (supported: ${LOG_MEL_PIPELINE_VERSION})`);
+  }
+  const params = assertLogMelParams(p.params);
+  if (!LOG_MEL_NORMALIZATIONS.includes(p.normalization as LogMelNormalization)) {
+    throw new FeaturePipelineError(`unknown ${LOG_MEL_PIPELINE_NAME} normalization '${String(p.normalization)}' (supported: ${LOG_MEL_NORMALIZATIONS.join(', ')})`);
+  }
+  return { name: LOG_MEL_PIPELINE_NAME, version: LOG_MEL_PIPELINE_VERSION, params, normalization: p.normalization as LogMelNormalization };
+}
+
+/** [frames, values per frame] of one clip's model input under `pipeline` (the model's input is [frames, values, 1]). */
+export function pipelineShape(pipeline: FeaturePipeline): [number, number] {
+  const p = assertSupportedPipeline(pipeline);
+  return p.name === LOG_MEL_PIPELINE_NAME ? logMelShape(p.params) : [FEATURE_FRAMES, FEATURE_COEFFS];
+}
+
 /** In place: each column of a frame-major [frames x coefficients] block -> (x - mean) / max(std, floor). */
 export function standardizePerClip(values: Float32Array, options: { frames: number; coefficients: number }): void {
   const { frames, coefficients } = options;
@@ -97,22 +129,27 @@ export function standardizePerClip(values: Float32Array, options: { frames: numb
   }
 }
 
-/** One clip's model input under `pipeline` (FEATURE_FRAMES x FEATURE_COEFFS, frame-major). */
+/** One clip's model input under `pipeline` (pipelineShape(pipeline), frame-major). */
 export function extractFeatures(pipeline: FeaturePipeline, clip: Float32Array): Float32Array {
   return extractFeatureBatch(pipeline, [clip]);
 }
 
 /**
- * Model input for N clips: N x 87 x 39 frame-major, ready for tf.tensor4d(values, [N, 87, 39, 1]).
- * Each clip is mono at SAMPLE_RATE; its first 2 s are used (zero-padded when shorter).
+ * Model input for N clips: N x frames x values frame-major (pipelineShape), ready for tf.tensor4d(values, [N, frames, values, 1]);
+ * 87 x 39 for comprehensive-mfcc. Each clip is mono at SAMPLE_RATE; its first 2 s are used (zero-padded when shorter).
  */
 export function extractFeatureBatch(pipeline: FeaturePipeline, clips: Float32Array[]): Float32Array {
   const p = assertSupportedPipeline(pipeline);
   if (!Array.isArray(clips)) throw new TypeError('extractFeatureBatch: clips must be an array of Float32Array');
-  const size = FEATURE_FRAMES * FEATURE_COEFFS;
+  const [frames, values] = pipelineShape(p);
+  const size = frames * values;
   const out = new Float32Array(clips.length * size);
   clips.forEach((clip, i) => {
     const block = out.subarray(i * size, (i + 1) * size);
+    if (p.name === LOG_MEL_PIPELINE_NAME) {
+      logMelInto(clip, p, block);
+      return;
+    }
     block.set(comprehensiveMfcc(clip).values);
     if (p.normalization === 'per-clip-standardize') standardizePerClip(block, { frames: FEATURE_FRAMES, coefficients: FEATURE_COEFFS });
   });

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CLASSES, FEATURE_COEFFS, FEATURE_FRAMES } from '../constants';
+import { buildResCnn, RES_CNN } from './res-cnn';
 
 export const SEED_CNN = 'seed-cnn';
 export const INPUT_SHAPE: [number, number, number] = [FEATURE_FRAMES, FEATURE_COEFFS, 1];
@@ -57,6 +58,39 @@ export function buildSeedCnn({ seed, bnMomentum = BN_MOMENTUM }: { seed: number;
   model.add(tf.layers.dropout({ rate: DROPOUT_RATE }));
   model.add(tf.layers.dense({ units: CLASSES.length, activation: 'softmax', kernelInitializer: glorot() }));
   return model;
+}
+
+/** Architectures `buildArchitecture` (and TrainingConfig.architecture) accept. */
+export const ARCHITECTURES = [SEED_CNN, RES_CNN] as const;
+export type ArchitectureName = (typeof ARCHITECTURES)[number];
+
+/** Builds `name` for inputs [frames, values, 1] (the seed CNN takes only its own 87 x 39 x 1). */
+export function buildArchitecture(name: string, options: { seed: number; bnMomentum?: number; inputShape: readonly [number, number, number] }): tf.LayersModel {
+  if (name === SEED_CNN) {
+    if (options.inputShape.join() !== INPUT_SHAPE.join()) throw new TypeError(`${SEED_CNN} takes input ${JSON.stringify(INPUT_SHAPE)}, got ${JSON.stringify(options.inputShape)}`);
+    return buildSeedCnn(options);
+  }
+  if (name === RES_CNN) return buildResCnn(options);
+  throw new TypeError(`unknown architecture '${name}' (known: ${ARCHITECTURES.join(', ')})`);
+}
+
+/**
+ * The architecture whose weights (model.getWeights() order) have exactly these sizes for this input, or null:
+ * fine-tuning callers that hold only a parent's weights (e.g. the retrain job) get the parent's network.
+ */
+export function architectureOfWeights(weights: readonly Float32Array[], inputShape: readonly [number, number, number]): ArchitectureName | null {
+  for (const name of ARCHITECTURES) {
+    let model: tf.LayersModel;
+    try {
+      model = buildArchitecture(name, { seed: 0, inputShape });
+    } catch {
+      continue; // this architecture does not take this input
+    }
+    const sizes = model.getWeights().map((w) => w.size);
+    model.dispose();
+    if (sizes.length === weights.length && sizes.every((n, i) => n === weights[i].length)) return name;
+  }
+  return null;
 }
 
 /** Every weight (trainable and BatchNorm moving statistics) as plain arrays, in model order. */

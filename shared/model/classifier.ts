@@ -4,25 +4,36 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ClassProbabilities, ClipClassifier, ModelIdentity, probabilitiesFromVector } from '../classifier';
-import { CLASSES, FEATURE_COEFFS, FEATURE_FRAMES } from '../constants';
-import { assertSupportedPipeline, extractFeatureBatch, FeaturePipeline } from '../features/pipeline';
+import { CLASSES } from '../constants';
+import { assertSupportedPipeline, extractFeatureBatch, FeaturePipeline, pipelineShape } from '../features/pipeline';
 import { ObjectStore } from '../storage/types';
 import { loadModelArtifact } from './artifact';
+import { ModelFormatError } from './io';
 import { ModelMetadata } from './metadata';
 
-const FEATURE_SIZE = FEATURE_FRAMES * FEATURE_COEFFS;
 /** Inference batch: bounds peak memory for long takes while keeping the wasm matmuls efficient. */
 export const PREDICT_BATCH = 64;
 
-/** Runs the network on N feature matrices (N x 87 x 39, frame-major); returns N x 3 probabilities, row-major. */
+/** [frames, values] of the model's input ([batch, frames, values, 1]). */
+export function modelInputShape(model: tf.LayersModel): [number, number] {
+  const shape = model.inputs[0].shape;
+  if (shape.length !== 4 || shape[3] !== 1 || typeof shape[1] !== 'number' || typeof shape[2] !== 'number') {
+    throw new TypeError(`model input shape ${JSON.stringify(shape)} is not [batch, frames, values, 1]`);
+  }
+  return [shape[1], shape[2]];
+}
+
+/** Runs the network on N feature matrices (N x frames x values, frame-major, e.g. 87 x 39); returns N x 3 probabilities, row-major. */
 export function predictFeatures(model: tf.LayersModel, values: Float32Array, n: number, batchSize = PREDICT_BATCH): Float32Array {
   if (!Number.isInteger(n) || n < 0) throw new TypeError(`predictFeatures: n must be a non-negative integer, got ${n}`);
-  if (values.length !== n * FEATURE_SIZE) throw new TypeError(`predictFeatures: expected ${n} x ${FEATURE_SIZE} values, got ${values.length}`);
+  const [frames, width] = modelInputShape(model);
+  const size = frames * width;
+  if (values.length !== n * size) throw new TypeError(`predictFeatures: expected ${n} x ${size} values, got ${values.length}`);
   const out = new Float32Array(n * CLASSES.length);
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
     const probs = tf.tidy(() => {
-      const x = tf.tensor4d(values.subarray(start * FEATURE_SIZE, (start + count) * FEATURE_SIZE), [count, FEATURE_FRAMES, FEATURE_COEFFS, 1]);
+      const x = tf.tensor4d(values.subarray(start * size, (start + count) * size), [count, frames, width, 1]);
       return model.predict(x, { batchSize: count }) as tf.Tensor; // one pass, no re-slicing into 32s
     });
     out.set(probs.dataSync(), start * CLASSES.length);
@@ -41,6 +52,11 @@ export class TfClipClassifier implements ClipClassifier {
   ) {
     this.identity = { name: metadata.name, version: metadata.version };
     this.pipeline = assertSupportedPipeline(metadata.featurePipeline);
+    const features = pipelineShape(this.pipeline);
+    const input = modelInputShape(model);
+    if (features.join() !== input.join()) {
+      throw new ModelFormatError(`feature pipeline '${this.pipeline.name}' gives ${features.join(' x ')} inputs, the network takes ${input.join(' x ')}`);
+    }
   }
 
   async classifyClips(clips: Float32Array[]): Promise<ClassProbabilities[]> {
@@ -49,7 +65,7 @@ export class TfClipClassifier implements ClipClassifier {
     return this.classifyFeatures(extractFeatureBatch(this.pipeline, clips), clips.length);
   }
 
-  /** For inputs already computed with `this.pipeline` (N x 87 x 39, frame-major). */
+  /** For inputs already computed with `this.pipeline` (N x pipelineShape, frame-major). */
   classifyFeatures(values: Float32Array, n: number): ClassProbabilities[] {
     const probs = predictFeatures(this.model, values, n);
     const k = CLASSES.length;

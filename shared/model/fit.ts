@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { CLASSES } from '../constants';
 import type { LabelledClip, Manifest } from '../dataset/types';
 import type { FeaturePipeline } from '../features/pipeline';
-import { INPUT_SHAPE, SEED_CNN } from './architecture';
+import { SEED_CNN } from './architecture';
 import { predictFeatures } from './classifier';
-import { buildFeatureSet, clipsOfSplit, FeatureSet } from './data';
+import { buildFeatureSet, clipsOfSplit, featureShape, FeatureSet } from './data';
 import { EvaluationReport, evaluatePredictions } from './evaluate';
 import { MODEL_METADATA_FORMAT, MODEL_METADATA_VERSION, ModelMetadata, TrainingConfig } from './metadata';
 import type { QualityGate } from './registry';
@@ -67,8 +67,8 @@ export function trainedModelMetadata(options: {
     version: options.version,
     created: (options.now ?? new Date()).toISOString(),
     classes: [...CLASSES],
-    architecture: SEED_CNN,
-    inputShape: [...INPUT_SHAPE],
+    architecture: options.config.architecture ?? SEED_CNN,
+    inputShape: [...featureShape(sets.train), 1],
     featurePipeline: options.pipeline,
     origin: 'trained',
     parentVersion: options.parentVersion ?? null,

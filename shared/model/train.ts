@@ -8,10 +8,11 @@
  * any batch and returns a TrainingCheckpoint; `trainSession({ ..., checkpoint })` continues exactly where it stopped.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CLASSES, FEATURE_COEFFS, FEATURE_FRAMES } from '../constants';
+import { CLASSES } from '../constants';
 import { Rng } from '../rng';
-import { buildSeedCnn, CONV_L2, DROPOUT_RATE, restoreWeights, snapshotWeights } from './architecture';
-import { FEATURE_SIZE, FeatureSet } from './data';
+import { architectureOfWeights, buildArchitecture, CONV_L2, DROPOUT_RATE, restoreWeights, SEED_CNN, snapshotWeights } from './architecture';
+import { mixupInPlace, smoothedTargets, specAugmentInPlace } from './augment';
+import { exampleSize, featureShape, FeatureSet } from './data';
 import { EpochStats } from './history';
 import { TrainingConfig } from './metadata';
 
@@ -46,6 +47,13 @@ export interface TrainingCheckpoint {
   weights: Float32Array[];
   /** Adam state (optimizer.getWeights(): iterations, first moments, second moments). */
   optimizer: { name: string; shape: number[]; values: Float32Array }[];
+  /**
+   * Adam's running beta1^t and beta2^t as training left them (products rounded step by step; setWeights recomputes them
+   * with pow, which rounds differently, and the BatchNorm-normalised networks amplify that into visibly different weights).
+   */
+  optimizerPowers?: [number, number];
+  /** Adam's current learning rate when config.lrDecay has lowered it (absent = config.learningRate). */
+  learningRate?: number;
   best: { epoch: number; valLoss: number; weights: Float32Array[] } | null;
   /** Epochs since the best validation loss. */
   sinceBest: number;
@@ -54,6 +62,8 @@ export interface TrainingCheckpoint {
   stoppedEarly: boolean;
   /** Training seconds spent so far over all sessions. */
   elapsedSec: number;
+  /** [frames, values] of one example (absent in older checkpoints: 87 x 39). */
+  featureShape?: [number, number];
 }
 
 export interface TrainingProgress {
@@ -140,16 +150,31 @@ function resolveConfig(partial: Partial<TrainingConfig> | undefined): TrainingCo
   }
   if (c.bnMomentum !== undefined && !(c.bnMomentum > 0 && c.bnMomentum < 1)) throw new TypeError(`training bnMomentum must be in (0, 1), got ${c.bnMomentum}`);
   if (!(c.learningRate > 0)) throw new TypeError(`training learningRate must be positive, got ${c.learningRate}`);
+  if (c.labelSmoothing !== undefined && !(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) throw new TypeError(`training labelSmoothing must be in [0, 1), got ${c.labelSmoothing}`);
+  if (c.lrDecay !== undefined && !(c.lrDecay > 0 && c.lrDecay <= 1)) throw new TypeError(`training lrDecay must be in (0, 1], got ${c.lrDecay}`);
+  if (c.mixupAlpha !== undefined && !(c.mixupAlpha >= 0)) throw new TypeError(`training mixupAlpha must be >= 0, got ${c.mixupAlpha}`);
+  const sa = c.specAugment;
+  if (sa && ![sa.timeMasks, sa.maxTimeWidth, sa.bandMasks, sa.maxBandWidth].every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new TypeError(`training specAugment counts and widths must be non-negative integers, got ${JSON.stringify(sa)}`);
+  }
   return c;
 }
 
 function assertFeatureSet(set: FeatureSet, name: string): void {
   if (set.n < 1) throw new TypeError(`${name} set is empty`);
-  if (set.x.length !== set.n * FEATURE_SIZE || set.y.length !== set.n) throw new TypeError(`${name} set arrays do not match n=${set.n}`);
+  if (set.x.length !== set.n * exampleSize(set) || set.y.length !== set.n) throw new TypeError(`${name} set arrays do not match n=${set.n}`);
 }
 
-/** Forward pass layer by layer so that Dropout uses our seeded mask (tfjs's seeded Dropout repeats one mask). */
+function buildFor(config: TrainingConfig, shape: readonly [number, number]): tf.LayersModel {
+  return buildArchitecture(config.architecture ?? SEED_CNN, { seed: config.seed, bnMomentum: config.bnMomentum, inputShape: [shape[0], shape[1], 1] });
+}
+
+/**
+ * Forward pass. Models with Dropout (the seed CNN, sequential) run layer by layer so that Dropout uses our seeded mask
+ * (tfjs's seeded Dropout repeats one mask); models without Dropout (any graph, e.g. residual) run as a whole.
+ */
 function forward(model: tf.LayersModel, x: tf.Tensor, training: boolean, dropoutSeed: number): tf.Tensor {
+  if (!model.layers.some((l) => l.getClassName() === 'Dropout')) return model.apply(x, { training }) as tf.Tensor;
   let h = x;
   for (const layer of model.layers) {
     const kind = layer.getClassName();
@@ -167,25 +192,44 @@ function convKernels(model: tf.LayersModel): tf.Tensor[] {
   return model.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.getWeights()[0]);
 }
 
-/** Keras's loss: mean sparse CE on clipped softmax outputs + 0.001 * sum(w^2) over conv kernels. */
-function objective(model: tf.LayersModel, probs: tf.Tensor, y: tf.Tensor): tf.Scalar {
-  const k = CLASSES.length;
+/**
+ * Keras's loss: mean categorical CE of clipped softmax outputs against `targets` (one-hot, or soft under label
+ * smoothing / mixup) + 0.001 * sum(w^2) over conv kernels.
+ */
+function objective(model: tf.LayersModel, probs: tf.Tensor, targets: tf.Tensor): tf.Scalar {
   const clipped = tf.clipByValue(probs, 1e-7, 1 - 1e-7);
-  const ce = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(y, k), tf.log(clipped)), 1)));
+  const ce = tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.log(clipped)), 1)));
   const l2 = tf.addN(convKernels(model).map((w) => tf.sum(tf.square(w))));
   return tf.add(ce, tf.mul(CONV_L2, l2)) as tf.Scalar;
 }
 
-function batchTensors(set: FeatureSet, indices: ArrayLike<number>, start: number, end: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
+/** A batch: inputs, integer labels (for accuracy) and the loss targets (n x 3). */
+interface Batch {
+  x: tf.Tensor4D;
+  y: tf.Tensor1D;
+  targets: tf.Tensor2D;
+}
+
+/** The examples order[start..end) as tensors; with `augment`, the config's regularisers drawn from `rng`. */
+function batchTensors(set: FeatureSet, indices: ArrayLike<number>, start: number, end: number, augment?: { config: TrainingConfig; rng: Rng }): Batch {
   const count = end - start;
-  const xs = new Float32Array(count * FEATURE_SIZE);
+  const size = exampleSize(set);
+  const [frames, width] = featureShape(set);
+  const xs = new Float32Array(count * size);
   const ys = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const idx = indices[start + i];
-    xs.set(set.x.subarray(idx * FEATURE_SIZE, (idx + 1) * FEATURE_SIZE), i * FEATURE_SIZE);
+    xs.set(set.x.subarray(idx * size, (idx + 1) * size), i * size);
     ys[i] = set.y[idx];
   }
-  return { x: tf.tensor4d(xs, [count, FEATURE_FRAMES, FEATURE_COEFFS, 1]), y: tf.tensor1d(ys, 'int32') };
+  const k = CLASSES.length;
+  const targets = smoothedTargets(ys, k, augment?.config.labelSmoothing ?? 0);
+  if (augment) {
+    const { config, rng } = augment;
+    if (config.specAugment) specAugmentInPlace(xs, count, frames, width, rng, config.specAugment);
+    if (config.mixupAlpha) mixupInPlace(xs, targets, count, rng, config.mixupAlpha);
+  }
+  return { x: tf.tensor4d(xs, [count, frames, width, 1]), y: tf.tensor1d(ys, 'int32'), targets: tf.tensor2d(targets, [count, k]) };
 }
 
 /** Loss (objective incl. L2, as Keras reports val_loss) and accuracy in inference mode. */
@@ -196,9 +240,9 @@ export function evaluateLossAndAccuracy(model: tf.LayersModel, set: FeatureSet, 
   for (let start = 0; start < set.n; start += batchSize) {
     const end = Math.min(set.n, start + batchSize);
     const [l, c] = tf.tidy(() => {
-      const { x, y } = batchTensors(set, order, start, end);
+      const { x, y, targets } = batchTensors(set, order, start, end);
       const probs = forward(model, x, false, 0);
-      const loss = objective(model, probs, y);
+      const loss = objective(model, probs, targets);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), y), 'float32'));
       return [loss.dataSync()[0], hits.dataSync()[0]];
     });
@@ -218,7 +262,7 @@ function dropoutSeed(epochSeed: number, batch: number): number {
   return (Math.imul(epochSeed ^ 0x5bd1e995, 31) + batch * 7919) >>> 0;
 }
 
-function newCheckpoint(config: TrainingConfig, dataFingerprint: string, model: tf.LayersModel): TrainingCheckpoint {
+function newCheckpoint(config: TrainingConfig, dataFingerprint: string, model: tf.LayersModel, shape: readonly [number, number]): TrainingCheckpoint {
   const rng = new Rng(config.seed);
   const epochSeed = rng.int(0, 0x7fffffff);
   return {
@@ -239,7 +283,26 @@ function newCheckpoint(config: TrainingConfig, dataFingerprint: string, model: t
     done: false,
     stoppedEarly: false,
     elapsedSec: 0,
+    featureShape: [shape[0], shape[1]],
   };
+}
+
+/** The private running powers of tfjs's AdamOptimizer (absent on other optimizers). */
+type AdamPowers = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+
+async function optimizerPowers(optimizer: tf.Optimizer): Promise<[number, number] | undefined> {
+  const { accBeta1, accBeta2 } = optimizer as unknown as AdamPowers;
+  if (!accBeta1 || !accBeta2) return undefined;
+  return [(await accBeta1.data())[0], (await accBeta2.data())[0]];
+}
+
+function restoreOptimizerPowers(optimizer: tf.Optimizer, powers: [number, number]): void {
+  const { accBeta1, accBeta2 } = optimizer as unknown as AdamPowers;
+  if (!accBeta1 || !accBeta2) return;
+  tf.tidy(() => {
+    accBeta1.assign(tf.scalar(powers[0]));
+    accBeta2.assign(tf.scalar(powers[1]));
+  });
 }
 
 async function optimizerState(optimizer: tf.Optimizer): Promise<TrainingCheckpoint['optimizer']> {
@@ -268,7 +331,7 @@ function finish(model: tf.LayersModel, ckpt: TrainingCheckpoint): TrainedModel {
  * for giving up on a run at a deadline without losing what it learned.
  */
 export function resultFromCheckpoint(checkpoint: TrainingCheckpoint): TrainedModel {
-  const model = buildSeedCnn({ seed: checkpoint.config.seed, bnMomentum: checkpoint.config.bnMomentum });
+  const model = buildFor(checkpoint.config, checkpoint.featureShape ?? featureShape({}));
   restoreWeights(model, checkpoint.weights);
   return finish(model, checkpoint);
 }
@@ -284,28 +347,38 @@ export async function trainSession(options: TrainSessionOptions): Promise<TrainS
   assertFeatureSet(validation, 'validation');
   const fingerprint = fingerprintFeatureSet(train, validation);
   const config = resolveConfig(options.checkpoint?.config ?? options.config);
+  if (!options.checkpoint && options.initialWeights && config.architecture === undefined) {
+    // Fine-tuning without a named architecture: the parent's, recognised by its weights.
+    const shape = featureShape(train);
+    const parent = architectureOfWeights(options.initialWeights, [shape[0], shape[1], 1]);
+    if (!parent) throw new TypeError(`trainSession: initialWeights fit no known architecture for ${shape.join(' x ')} inputs`);
+    if (parent !== SEED_CNN) config.architecture = parent;
+  }
   if (options.checkpoint) {
     const c = options.checkpoint;
     if (c.format !== CHECKPOINT_FORMAT || c.formatVersion !== CHECKPOINT_VERSION) throw new TypeError('trainSession: not a training checkpoint');
     if (c.dataFingerprint !== fingerprint) throw new TypeError(`trainSession: checkpoint was made on other data (${c.dataFingerprint} != ${fingerprint})`);
   }
   const sessionStart = now();
-  const model = buildSeedCnn({ seed: config.seed, bnMomentum: config.bnMomentum });
+  const shape = featureShape(train);
+  if (featureShape(validation).join() !== shape.join()) throw new TypeError(`trainSession: validation examples are ${featureShape(validation).join('x')}, training ${shape.join('x')}`);
+  const model = buildFor(config, shape);
   let ckpt: TrainingCheckpoint;
   if (options.checkpoint) {
     ckpt = structuredClone(options.checkpoint);
     restoreWeights(model, ckpt.weights);
   } else {
     if (options.initialWeights) restoreWeights(model, options.initialWeights);
-    ckpt = newCheckpoint(config, fingerprint, model);
+    ckpt = newCheckpoint(config, fingerprint, model, shape);
   }
   if (ckpt.done) return { done: true, checkpoint: ckpt, result: finish(model, ckpt) };
 
-  const optimizer = tf.train.adam(config.learningRate);
+  const optimizer = tf.train.adam(ckpt.learningRate ?? config.learningRate);
   if (ckpt.optimizer.length > 0) {
     const named = ckpt.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) }));
     await optimizer.setWeights(named);
     tf.dispose(named.map((w) => w.tensor));
+    if (ckpt.optimizerPowers) restoreOptimizerPowers(optimizer, ckpt.optimizerPowers);
   }
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const batches = Math.ceil(train.n / config.batchSize);
@@ -319,20 +392,21 @@ export async function trainSession(options: TrainSessionOptions): Promise<TrainS
       for (let b = ckpt.batch; b < batches; b++) {
         const start = b * config.batchSize;
         const end = Math.min(train.n, start + config.batchSize);
-        const { x, y } = batchTensors(train, order, start, end);
+        const batchSeed = dropoutSeed(ckpt.epochSeed, b);
+        const { x, y, targets } = batchTensors(train, order, start, end, { config, rng: new Rng(batchSeed ^ 0x2545f491) });
         const kept: { hits?: tf.Tensor } = {};
         const cost = optimizer.minimize(
           () => {
-            const probs = forward(model, x, true, dropoutSeed(ckpt.epochSeed, b));
+            const probs = forward(model, x, true, batchSeed);
             kept.hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), y), 'float32')));
-            return objective(model, probs, y);
+            return objective(model, probs, targets);
           },
           true,
           trainable,
         );
         const lossValue = cost ? (await cost.data())[0] : NaN;
         const hitValue = kept.hits ? (await kept.hits.data())[0] : 0;
-        tf.dispose([x, y]);
+        tf.dispose([x, y, targets]);
         if (cost) cost.dispose();
         if (kept.hits) kept.hits.dispose();
         ckpt.epochProgress.lossSum += lossValue * (end - start);
@@ -382,6 +456,11 @@ export async function trainSession(options: TrainSessionOptions): Promise<TrainS
         ckpt.sinceBest = 0;
       } else {
         ckpt.sinceBest++;
+        if (config.lrDecay !== undefined && config.lrDecay < 1) {
+          // Reduce on plateau: tfjs's Adam reads its (protected) learningRate at every step.
+          ckpt.learningRate = (ckpt.learningRate ?? config.learningRate) * config.lrDecay;
+          (optimizer as unknown as { learningRate: number }).learningRate = ckpt.learningRate;
+        }
       }
       if (ckpt.sinceBest >= config.patience) {
         ckpt.done = true;
@@ -409,6 +488,8 @@ export async function trainSession(options: TrainSessionOptions): Promise<TrainS
     }
     ckpt.weights = snapshotWeights(model);
     ckpt.optimizer = await optimizerState(optimizer);
+    const powers = await optimizerPowers(optimizer);
+    if (powers) ckpt.optimizerPowers = powers;
     ckpt.elapsedSec += (now() - sessionStart) / 1000;
   } finally {
     optimizer.dispose();

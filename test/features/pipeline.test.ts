@@ -51,7 +51,9 @@ describe('FeaturePipeline descriptors', () => {
   it('reject what this build cannot reproduce, naming the difference', () => {
     expectPipelineError(null, /must be an object/);
     expectPipelineError('comprehensive-mfcc', /must be an object/);
-    expectPipelineError({ ...SEED_PIPELINE, name: 'log-mel' }, /unknown feature pipeline 'log-mel'/);
+    expectPipelineError({ ...SEED_PIPELINE, name: 'cqt' }, /unknown feature pipeline 'cqt' \(supported: 'comprehensive-mfcc', 'log-mel'\)/);
+    // A known name with the other pipeline's parameters is refused by that pipeline's own check.
+    expectPipelineError({ ...SEED_PIPELINE, name: 'log-mel' }, /log-mel has unknown params: nMfcc, deltaWidth/);
     expectPipelineError({ ...SEED_PIPELINE, version: 2 }, /version 2/);
     expectPipelineError({ ...SEED_PIPELINE, params: { ...MFCC_PARAMS, nFft: 1024 } }, /nFft=1024/);
     const { hopLength: _dropped, ...missing } = MFCC_PARAMS;

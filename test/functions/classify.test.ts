@@ -25,10 +25,12 @@ beforeAll(async () => {
   logs = captureLogs();
   await saveTinyModel(store, 'default', { version: 'default-1', seed: 3 });
   await saveTinyModel(store, 'std', { version: 'std-1', seed: 4, normalization: 'per-clip-standardize' });
+  await saveTinyModel(store, 'logmel', { version: 'lm-1', seed: 5, normalization: 'log-mel' });
   reference = await loadClassifier(store, 'default');
   const fixed = (prefix: string) => new ModelCache({ resolveLatest: async () => null, fallback: { store, prefix }, refreshSec: 60 });
   functions.http('classifyTest', createClassifyHandler({ models: fixed('default'), maxUploadBytes: CAP }));
   functions.http('classifyStd', createClassifyHandler({ models: fixed('std'), maxUploadBytes: CAP }));
+  functions.http('classifyLogMel', createClassifyHandler({ models: fixed('logmel'), maxUploadBytes: CAP }));
   functions.http('classifyNoModel', createClassifyHandler({ models: new ModelCache({ resolveLatest: async () => null, fallback: null, refreshSec: 60 }), maxUploadBytes: CAP }));
 }, 60_000);
 afterAll(() => {
@@ -148,6 +150,20 @@ describe('classify: the original API (MFCC JSON)', () => {
     const res = await request(server('classifyStd')).post('/').set('Content-Type', 'application/json').send(JSON.stringify(nest2(v)));
     expect(res.status).toBe(200);
     expect(res.body[1]).toBeCloseTo(p.clean, 5);
+  });
+
+  test('a model on log-mel input classifies WAVs through its own pipeline and answers MFCC JSON with 422 mfcc_not_supported', async () => {
+    const logMel = await loadClassifier(store, 'logmel');
+    const audio = loadAudio(new Uint8Array(wav(2)));
+    const [p] = await logMel.classifyClips([audio.samples.subarray(0, CLIP_SAMPLES)]);
+    logMel.dispose();
+    const ok = await request(server('classifyLogMel')).post('/').set('Content-Type', 'audio/wav').send(wav(2));
+    expect(ok.status).toBe(200);
+    expect(ok.body.results[0].probabilities.clean).toBeCloseTo(p.clean, 5);
+    const res = await request(server('classifyLogMel')).post('/').set('Content-Type', 'application/json').send(JSON.stringify(nest2(features())));
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('mfcc_not_supported');
+    expect(res.body.error.message).toMatch(/buzzfinder@lm-1 takes 'log-mel' features/);
   });
 
   test('wrong shapes and non-numbers are 400 bad_features', async () => {

@@ -1,7 +1,9 @@
 /** Shared test parts for the cloud functions: a real (tiny, untrained) seed-CNN artifact and log capture. */
 import { CLASSES } from '../../shared/constants';
-import { SEED_PIPELINE, STANDARDIZED_PIPELINE } from '../../shared/features/pipeline';
-import { buildSeedCnn, INPUT_SHAPE, SEED_CNN } from '../../shared/model/architecture';
+import { LOG_MEL_PIPELINE } from '../../shared/features/log-mel';
+import { FeaturePipeline, pipelineShape, SEED_PIPELINE, STANDARDIZED_PIPELINE } from '../../shared/features/pipeline';
+import { buildArchitecture, buildSeedCnn, INPUT_SHAPE, SEED_CNN } from '../../shared/model/architecture';
+import { RES_CNN } from '../../shared/model/res-cnn';
 import { saveModelArtifact } from '../../shared/model/artifact';
 import { ModelMetadata } from '../../shared/model/metadata';
 import { ObjectStore } from '../../shared/storage/types';
@@ -11,10 +13,14 @@ import { setLogSink } from '../../functions/logger';
 export async function saveTinyModel(
   store: ObjectStore,
   prefix: string,
-  options: { name?: string; version: string; seed?: number; normalization?: 'none' | 'per-clip-standardize' },
+  options: { name?: string; version: string; seed?: number; normalization?: 'none' | 'per-clip-standardize' | 'log-mel' },
 ): Promise<ModelMetadata> {
   await initTf();
-  const model = buildSeedCnn({ seed: options.seed ?? 7 });
+  // 'log-mel': the res-cnn on the log-mel pipeline (a default model that takes no MFCCs).
+  const logMel = options.normalization === 'log-mel';
+  const pipeline: FeaturePipeline = logMel ? LOG_MEL_PIPELINE : options.normalization === 'per-clip-standardize' ? STANDARDIZED_PIPELINE : SEED_PIPELINE;
+  const inputShape: [number, number, number] = logMel ? [...pipelineShape(pipeline), 1] : [...INPUT_SHAPE];
+  const model = logMel ? buildArchitecture(RES_CNN, { seed: options.seed ?? 7, inputShape }) : buildSeedCnn({ seed: options.seed ?? 7 });
   const metadata: ModelMetadata = {
     format: 'buzzfinder-model',
     formatVersion: 1,
@@ -22,9 +28,9 @@ export async function saveTinyModel(
     version: options.version,
     created: new Date().toISOString(),
     classes: [...CLASSES],
-    architecture: SEED_CNN,
-    inputShape: [...INPUT_SHAPE],
-    featurePipeline: options.normalization === 'per-clip-standardize' ? STANDARDIZED_PIPELINE : SEED_PIPELINE,
+    architecture: logMel ? RES_CNN : SEED_CNN,
+    inputShape,
+    featurePipeline: pipeline,
     origin: 'trained',
     parentVersion: null,
   };

@@ -89,6 +89,10 @@ describe('model CLI commands', () => {
     expect(bad.stdout).toBe('');
     expect(cli('classify').code).toBe(2);
     expect(cli('train', '--out', path.join(tmp, 'x')).code).toBe(2);
+    const noNetwork = cli('train', '--data', path.join(tmp, 'ds'), '--out', path.join(tmp, 'x'), '--pipeline', 'log-mel');
+    expect(noNetwork.code).toBe(2);
+    expect(noNetwork.stderr).toMatch(/needs --architecture res-cnn/);
+    expect(cli('train', '--data', path.join(tmp, 'ds'), '--out', path.join(tmp, 'x'), '--spec-augment', '1,2').code).toBe(2);
     expect(cli('import-keras', notWav, '--out', path.join(tmp, 'k2')).stderr).toMatch(/bad_keras_model/);
   });
 });

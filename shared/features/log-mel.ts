@@ -1,0 +1,150 @@
+/**
+ * The `log-mel` feature pipeline: a log-power mel spectrogram of the clip's first 2 s (frames x mel bands,
+ * frame-major), normalised per clip. Every parameter is stored in the model's metadata; this build computes
+ * any parameter set that `assertLogMelParams` accepts.
+ */
+import { CLIP_SAMPLES, SAMPLE_RATE } from '../constants';
+import { assertFiniteSignal } from './comprehensive';
+import { FeatureInputError, FeaturePipelineError } from './errors';
+import { centeredFrameCount, createMelSpectrogramPlan, MelComputeOptions, melSpectrogramInto, MelSpectrogramPlan, powerToDbInPlace } from './spectrogram';
+
+export const LOG_MEL_PIPELINE_NAME = 'log-mel';
+export const LOG_MEL_PIPELINE_VERSION = 1;
+
+export interface LogMelParams {
+  sampleRate: number;
+  /** Samples per clip (zero-padded when shorter). */
+  clipSamples: number;
+  nFft: number;
+  hopLength: number;
+  nMels: number;
+  fMin: number;
+  fMax: number;
+  /** power_to_db floor and dynamic range (dB below the clip's maximum). */
+  amin: number;
+  topDb: number;
+}
+
+/**
+ * - 'clip-standardize': (x - mean) / max(std, floor) over the whole clip's dB values: removes level, keeps the
+ *   spectral shape (where the sizzle sits relative to the note).
+ * - 'band-standardize': the same per mel band over time: also removes a fixed mic/room colouration.
+ */
+export type LogMelNormalization = 'clip-standardize' | 'band-standardize';
+export const LOG_MEL_NORMALIZATIONS: readonly LogMelNormalization[] = ['clip-standardize', 'band-standardize'];
+
+export interface LogMelPipeline {
+  name: typeof LOG_MEL_PIPELINE_NAME;
+  version: number;
+  params: LogMelParams;
+  normalization: LogMelNormalization;
+}
+
+/** 2048-point frames (the wasm FFT handles this size), hop 512 (87 frames, as the MFCC pipeline), 64 bands. */
+export const DEFAULT_LOG_MEL_PARAMS: LogMelParams = Object.freeze({
+  sampleRate: SAMPLE_RATE,
+  clipSamples: CLIP_SAMPLES,
+  nFft: 2048,
+  hopLength: 512,
+  nMels: 64,
+  fMin: 0,
+  fMax: SAMPLE_RATE / 2,
+  amin: 1e-10,
+  topDb: 80,
+});
+
+export const LOG_MEL_PIPELINE: LogMelPipeline = Object.freeze({
+  name: LOG_MEL_PIPELINE_NAME,
+  version: LOG_MEL_PIPELINE_VERSION,
+  params: DEFAULT_LOG_MEL_PARAMS,
+  normalization: 'clip-standardize',
+});
+
+/** A std below this (silence) only centres the values. */
+export const LOG_MEL_STD_FLOOR = 1e-3;
+
+const PARAM_KEYS = Object.keys(DEFAULT_LOG_MEL_PARAMS) as (keyof LogMelParams)[];
+
+/** Checks a params object from metadata; returns a clean copy or throws FeaturePipelineError naming the problem. */
+export function assertLogMelParams(value: unknown): LogMelParams {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FeaturePipelineError(`${LOG_MEL_PIPELINE_NAME} params must be an object`);
+  const p = value as Record<string, unknown>;
+  const extra = Object.keys(p).filter((k) => !(PARAM_KEYS as string[]).includes(k));
+  if (extra.length > 0) throw new FeaturePipelineError(`${LOG_MEL_PIPELINE_NAME} has unknown params: ${extra.join(', ')}`);
+  for (const k of PARAM_KEYS) {
+    if (typeof p[k] !== 'number' || !Number.isFinite(p[k])) throw new FeaturePipelineError(`${LOG_MEL_PIPELINE_NAME} param ${k} must be a finite number, got ${JSON.stringify(p[k])}`);
+  }
+  const params = Object.fromEntries(PARAM_KEYS.map((k) => [k, p[k] as number])) as unknown as LogMelParams;
+  const bad = (k: string, why: string) => new FeaturePipelineError(`${LOG_MEL_PIPELINE_NAME} param ${k}=${JSON.stringify(p[k])} is not supported (${why})`);
+  // Audio is always resampled to SAMPLE_RATE and cut to CLIP_SAMPLES before features (shared/audio, report clips).
+  if (params.sampleRate !== SAMPLE_RATE) throw bad('sampleRate', `clips are at ${SAMPLE_RATE} Hz`);
+  if (params.clipSamples !== CLIP_SAMPLES) throw bad('clipSamples', `clips hold ${CLIP_SAMPLES} samples`);
+  if (!Number.isInteger(params.nFft) || params.nFft < 64 || params.nFft > 8192 || (params.nFft & (params.nFft - 1)) !== 0) throw bad('nFft', 'a power of two in [64, 8192]');
+  if (!Number.isInteger(params.hopLength) || params.hopLength < 32 || params.hopLength > params.nFft) throw bad('hopLength', 'an integer in [32, nFft]');
+  if (!Number.isInteger(params.nMels) || params.nMels < 8 || params.nMels > 256) throw bad('nMels', 'an integer in [8, 256]');
+  if (!(params.fMin >= 0 && params.fMax > params.fMin && params.fMax <= params.sampleRate / 2)) throw bad('fMax', 'need 0 <= fMin < fMax <= sampleRate / 2');
+  if (!(params.amin > 0)) throw bad('amin', 'must be > 0');
+  if (!(params.topDb > 0)) throw bad('topDb', 'must be > 0');
+  return params;
+}
+
+/** [frames, bands] of the model input. */
+export function logMelShape(params: LogMelParams): [number, number] {
+  return [centeredFrameCount(params.clipSamples, params.hopLength), params.nMels];
+}
+
+const plans = new Map<string, MelSpectrogramPlan>();
+
+function planOf(params: LogMelParams): MelSpectrogramPlan {
+  const key = JSON.stringify(params);
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = createMelSpectrogramPlan({ sampleRate: params.sampleRate, nFft: params.nFft, hopLength: params.hopLength, nMels: params.nMels, fMin: params.fMin, fMax: params.fMax, power: 2 });
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
+/** In place over `values` (frames x bands, frame-major); `perBand` standardises each band over time instead. */
+export function standardizeLogMel(values: Float32Array, frames: number, bands: number, perBand: boolean): void {
+  if (values.length !== frames * bands) throw new TypeError(`standardizeLogMel: ${values.length} values, expected ${frames} x ${bands}`);
+  const groups = perBand ? bands : 1;
+  const stride = perBand ? bands : 1;
+  const count = perBand ? frames : frames * bands;
+  for (let g = 0; g < groups; g++) {
+    let sum = 0;
+    for (let i = 0; i < count; i++) sum += values[g + i * stride];
+    const mean = sum / count;
+    let sq = 0;
+    for (let i = 0; i < count; i++) {
+      const d = values[g + i * stride] - mean;
+      sq += d * d;
+    }
+    const scale = 1 / Math.max(Math.sqrt(sq / count), LOG_MEL_STD_FLOOR);
+    for (let i = 0; i < count; i++) values[g + i * stride] = (values[g + i * stride] - mean) * scale;
+  }
+}
+
+/**
+ * The model input of one clip into `out` (frames x bands): dB mel power of the first clipSamples samples
+ * (zero-padded), floored topDb below the clip's maximum, then normalised. Empty or non-finite clips are FeatureInputErrors.
+ * `compute.fft: 'js'` forces the TypeScript FFT (same values as the default WebAssembly one; for parity tests).
+ */
+export function logMelInto(clip: Float32Array, pipeline: LogMelPipeline, out: Float32Array, compute: MelComputeOptions = {}): void {
+  if (!(clip instanceof Float32Array)) throw new TypeError('logMel: clip must be a Float32Array');
+  if (clip.length === 0) throw new FeatureInputError('empty', 'cannot compute features of an empty clip');
+  const { params } = pipeline;
+  let window = clip.subarray(0, params.clipSamples);
+  if (clip.length < params.clipSamples) {
+    window = new Float32Array(params.clipSamples);
+    window.set(clip);
+  }
+  assertFiniteSignal(window, 'clip');
+  const [frames, bands] = logMelShape(params);
+  if (out.length !== frames * bands) throw new TypeError(`logMel: output holds ${out.length} values, expected ${frames} x ${bands}`);
+  const power = new Float64Array(frames * bands);
+  melSpectrogramInto(window, planOf(params), power, compute);
+  powerToDbInPlace(power, { amin: params.amin, topDb: params.topDb });
+  out.set(power);
+  standardizeLogMel(out, frames, bands, pipeline.normalization === 'band-standardize');
+}

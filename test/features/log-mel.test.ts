@@ -1,0 +1,163 @@
+import { CLIP_SAMPLES, SAMPLE_RATE } from '../../shared/constants';
+import { FeatureInputError, FeaturePipelineError } from '../../shared/features/errors';
+import { DEFAULT_LOG_MEL_PARAMS, LOG_MEL_PIPELINE, LogMelPipeline, logMelInto, logMelShape, standardizeLogMel } from '../../shared/features/log-mel';
+import { assertSupportedPipeline, extractFeatureBatch, extractFeatures, pipelineShape, SEED_PIPELINE } from '../../shared/features/pipeline';
+import { Rng } from '../../shared/rng';
+
+/** A decaying two-partial note with a little noise; `sizzleFrom` adds broadband noise above ~3 kHz after that second. */
+function note(hz: number, seed: number, options: { gain?: number; sizzleFrom?: number } = {}): Float32Array {
+  const { gain = 0.5, sizzleFrom } = options;
+  const rng = new Rng(seed);
+  const y = new Float32Array(CLIP_SAMPLES);
+  let prev = 0;
+  for (let i = 0; i < y.length; i++) {
+    const t = i / SAMPLE_RATE;
+    const noise = rng.gaussian();
+    const highPassed = noise - prev; // first difference: energy mostly high up
+    prev = noise;
+    const sizzle = sizzleFrom !== undefined && t >= sizzleFrom ? 0.2 * highPassed : 0;
+    y[i] = gain * (Math.exp(-3 * t) * (Math.sin(2 * Math.PI * hz * t) + 0.3 * Math.sin(4 * Math.PI * hz * t) + sizzle) + 0.001 * noise);
+  }
+  return y;
+}
+
+const [FRAMES, BANDS] = logMelShape(DEFAULT_LOG_MEL_PARAMS);
+
+function meanStd(values: Float32Array): { mean: number; std: number } {
+  let s = 0;
+  for (const v of values) s += v;
+  const mean = s / values.length;
+  let q = 0;
+  for (const v of values) q += (v - mean) ** 2;
+  return { mean, std: Math.sqrt(q / values.length) };
+}
+
+describe('log-mel feature pipeline', () => {
+  it('gives 87 frames x 64 bands for the default parameters, through pipelineShape and extractFeatureBatch', () => {
+    expect([FRAMES, BANDS]).toEqual([87, 64]);
+    expect(pipelineShape(LOG_MEL_PIPELINE)).toEqual([87, 64]);
+    expect(pipelineShape(SEED_PIPELINE)).toEqual([87, 39]);
+    const batch = extractFeatureBatch(LOG_MEL_PIPELINE, [note(196, 1), note(330, 2)]);
+    expect(batch.length).toBe(2 * 87 * 64);
+    expect(batch.every(Number.isFinite)).toBe(true);
+    // Each clip is its own block: the batch equals the clips one by one.
+    expect(Array.from(batch.subarray(87 * 64))).toEqual(Array.from(extractFeatures(LOG_MEL_PIPELINE, note(330, 2))));
+  });
+
+  it('is deterministic and standardised per clip (mean 0, std 1) with clip-standardize', () => {
+    const a = extractFeatures(LOG_MEL_PIPELINE, note(220, 3));
+    const b = extractFeatures(LOG_MEL_PIPELINE, note(220, 3));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const { mean, std } = meanStd(a);
+    expect(Math.abs(mean)).toBeLessThan(1e-5);
+    expect(std).toBeCloseTo(1, 4);
+  });
+
+  it('band-standardize gives every band zero mean and unit std over time', () => {
+    const pipeline: LogMelPipeline = { ...LOG_MEL_PIPELINE, normalization: 'band-standardize' };
+    const x = extractFeatures(pipeline, note(147, 4));
+    for (const band of [0, 20, 63]) {
+      const column = Float32Array.from({ length: FRAMES }, (_, t) => x[t * BANDS + band]);
+      const { mean, std } = meanStd(column);
+      expect(Math.abs(mean)).toBeLessThan(1e-4);
+      expect(std).toBeCloseTo(1, 3);
+    }
+  });
+
+  it('ignores the recording level (a 20 dB quieter copy gives the same input)', () => {
+    const loud = extractFeatures(LOG_MEL_PIPELINE, note(247, 5, { gain: 0.5 }));
+    const quiet = extractFeatures(LOG_MEL_PIPELINE, note(247, 5, { gain: 0.05 }));
+    let maxDiff = 0;
+    for (let i = 0; i < loud.length; i++) maxDiff = Math.max(maxDiff, Math.abs(loud[i] - quiet[i]));
+    expect(maxDiff).toBeLessThan(1e-3);
+  });
+
+  it('keeps where the energy is: high-band sizzle raises the top bands of the late frames only', () => {
+    const clean = extractFeatures(LOG_MEL_PIPELINE, note(196, 6));
+    const buzzy = extractFeatures(LOG_MEL_PIPELINE, note(196, 6, { sizzleFrom: 1 }));
+    const mean = (x: Float32Array, [t0, t1]: readonly number[], [b0, b1]: readonly number[]) => {
+      let s = 0;
+      for (let t = t0; t < t1; t++) for (let m = b0; m < b1; m++) s += x[t * BANDS + m];
+      return s / ((t1 - t0) * (b1 - b0));
+    };
+    const [early, late] = [[8, 40], [50, 87]]; // 0.19-0.93 s, > 1.16 s
+    const [low, top] = [[0, 16], [48, 64]];
+    // Per-clip standardisation shifts the whole clip, so compare within each clip: top bands late vs early.
+    const rise = (x: Float32Array) => mean(x, late, top) - mean(x, early, top);
+    expect(rise(buzzy) - rise(clean)).toBeGreaterThan(0.6);
+    // Before the sizzle starts the spectral shape (top vs low bands) is the same.
+    const tilt = (x: Float32Array) => mean(x, early, top) - mean(x, early, low);
+    expect(Math.abs(tilt(buzzy) - tilt(clean))).toBeLessThan(0.1);
+  });
+
+  it('the WebAssembly and TypeScript FFT paths agree', () => {
+    const clip = note(110, 7, { sizzleFrom: 0.5 });
+    const wasm = new Float32Array(FRAMES * BANDS);
+    const js = new Float32Array(FRAMES * BANDS);
+    logMelInto(clip, LOG_MEL_PIPELINE, wasm);
+    logMelInto(clip, LOG_MEL_PIPELINE, js, { fft: 'js' });
+    let maxDiff = 0;
+    for (let i = 0; i < js.length; i++) maxDiff = Math.max(maxDiff, Math.abs(wasm[i] - js[i]));
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  it('zero-pads short clips and uses only the first 2 s of long ones', () => {
+    const clip = note(196, 8);
+    const long = new Float32Array(CLIP_SAMPLES + 5000);
+    long.set(clip);
+    long.fill(0.9, CLIP_SAMPLES);
+    expect(Array.from(extractFeatures(LOG_MEL_PIPELINE, long))).toEqual(Array.from(extractFeatures(LOG_MEL_PIPELINE, clip)));
+    const short = clip.slice(0, 20000);
+    const padded = new Float32Array(CLIP_SAMPLES);
+    padded.set(short);
+    expect(Array.from(extractFeatures(LOG_MEL_PIPELINE, short))).toEqual(Array.from(extractFeatures(LOG_MEL_PIPELINE, padded)));
+  });
+
+  it('rejects empty and non-finite clips with stable codes', () => {
+    expect(() => extractFeatures(LOG_MEL_PIPELINE, new Float32Array(0))).toThrow(FeatureInputError);
+    const bad = note(196, 9);
+    bad[100] = NaN;
+    let caught: unknown;
+    try {
+      extractFeatures(LOG_MEL_PIPELINE, bad);
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as FeatureInputError).code).toBe('non_finite');
+  });
+
+  it('round-trips through metadata JSON, and computes any accepted parameter set', () => {
+    const stored = JSON.parse(JSON.stringify(LOG_MEL_PIPELINE));
+    expect(assertSupportedPipeline(stored)).toEqual(LOG_MEL_PIPELINE);
+    const narrow = assertSupportedPipeline({ ...stored, params: { ...stored.params, nMels: 32, hopLength: 1024, fMin: 40 } });
+    expect(pipelineShape(narrow)).toEqual([1 + Math.floor(CLIP_SAMPLES / 1024), 32]);
+    expect(extractFeatures(narrow, note(196, 10)).length).toBe(44 * 32);
+  });
+
+  it.each([
+    [{ version: 2 }, /version 2/],
+    [{ normalization: 'per-clip-standardize' }, /normalization 'per-clip-standardize'/],
+    [{ params: { ...DEFAULT_LOG_MEL_PARAMS, nFft: 1000 } }, /nFft=1000/],
+    [{ params: { ...DEFAULT_LOG_MEL_PARAMS, sampleRate: 44100 } }, /sampleRate=44100/],
+    [{ params: { ...DEFAULT_LOG_MEL_PARAMS, fMax: 20000 } }, /fMax=20000/],
+    [{ params: { ...DEFAULT_LOG_MEL_PARAMS, power: 1 } }, /unknown params: power/],
+    [{ params: { ...DEFAULT_LOG_MEL_PARAMS, topDb: 'x' } }, /topDb must be a finite number/],
+  ])('refuses a descriptor it cannot reproduce: %j', (change, pattern) => {
+    let caught: unknown;
+    try {
+      assertSupportedPipeline({ ...LOG_MEL_PIPELINE, ...change });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(FeaturePipelineError);
+    expect((caught as FeaturePipelineError).code).toBe('unsupported_pipeline');
+    expect((caught as Error).message).toMatch(pattern);
+  });
+
+  it('standardizeLogMel only centres a constant block (std floor)', () => {
+    const x = new Float32Array(12).fill(-80);
+    standardizeLogMel(x, 3, 4, false);
+    expect(Array.from(x)).toEqual(new Array(12).fill(0));
+    expect(() => standardizeLogMel(new Float32Array(5), 3, 4, true)).toThrow(TypeError);
+  });
+});
