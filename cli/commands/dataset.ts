@@ -30,8 +30,6 @@ import { loadAudio } from '../../shared/audio/load';
 import { BuzzfinderError } from '../../shared/errors';
 import { intOption, parseCommandArgs, UsageError } from '../args';
 
-export const summary = 'Generate a labelled clip dataset (synth + soundfont), or import your own recordings';
-
 const HELP = `Usage:
   buzzfinder dataset --out <dir> [--size N] [--seed S] [--sources synth,soundfont] [--soundfont-share F]
                      [--context-share F] [--no-augment] [--soundfont <file.sf2>] [--force]
