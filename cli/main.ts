@@ -25,6 +25,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   dataset: { summary: 'Generate a labelled clip dataset (synth + soundfont), or import your own recordings', load: () => require('./commands/dataset') },
   'synth-take': { summary: 'Synthesise a guitar take (WAV) with exact note truth (JSON) for testing note splitting', load: () => require('./commands/synth-take') },
   train: { summary: 'Train a model on a dataset folder (optionally fine-tuning an existing model)', load: () => require('./commands/train') },
+  personalize: { summary: 'Tune a model to your own guitar from a few labelled notes', load: () => require('./commands/personalize') },
   evaluate: { summary: 'Accuracy, F1 and confusion matrix of a model on a dataset split (per source and group)', load: () => require('./commands/evaluate') },
   'import-keras': { summary: "Convert the original project's Keras .h5 model into a buzzfinder model folder", load: () => require('./commands/import-keras') },
   upload: { summary: 'Upload a take for a per-note report (local stack or Cloud Storage); --wait prints the report', load: () => require('./commands/upload') },
