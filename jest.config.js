@@ -1,3 +1,7 @@
+// CLI tests spawn bin/buzzfinder.js: run the TypeScript sources there (what the tests check), never a dist/ build
+// that may be older than the sources being tested (test/cli/build-stamp.test.ts covers the compiled path).
+process.env.BUZZFINDER_FROM_SOURCE ??= '1';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

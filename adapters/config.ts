@@ -35,6 +35,8 @@ export const ENV = {
   jobLeaseSec: 'BUZZFINDER_JOB_LEASE_SEC',
   /** How often the local stack looks for new uploads and queued messages, in ms. */
   localPollMs: 'BUZZFINDER_LOCAL_POLL_MS',
+  /** Worker threads classifying clips in `buzzfinder report` (default: one per core, at most 4; 0 = in the main thread). */
+  reportWorkers: 'BUZZFINDER_REPORT_WORKERS',
 } as const;
 
 export interface Config {
@@ -57,6 +59,8 @@ export interface Config {
   port: number;
   jobLeaseSec: number;
   localPollMs: number;
+  /** null: one per core (adapters/classifier-workers.ts defaultWorkerCount). */
+  reportWorkers: number | null;
 }
 
 export class ConfigError extends Error {}
@@ -77,6 +81,14 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: 
 }
 
 /** Repository root (this file is adapters/config.ts, or dist/adapters/config.js after a build). */
+function workerCount(env: NodeJS.ProcessEnv, name: string): number | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new ConfigError(`${name} must be an integer in 0..64, got '${raw}'`);
+  return n;
+}
+
 export const REPO_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -101,5 +113,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: positiveNumber(env, ENV.port, 8080),
     jobLeaseSec: positiveNumber(env, ENV.jobLeaseSec, positiveNumber(env, ENV.trainBudgetSec, 420) + 180),
     localPollMs: positiveNumber(env, ENV.localPollMs, 500),
+    reportWorkers: workerCount(env, ENV.reportWorkers),
   };
 }

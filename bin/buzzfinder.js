@@ -1,8 +1,24 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI straight from source (tsx), so `npx buzzfinder` never serves a stale build.
-require('tsx/cjs');
-const { main } = require('../cli/main.ts');
-main(process.argv.slice(2)).then(
+// `npx buzzfinder`: runs the compiled CLI (dist/, `npm run build`). When dist/ is missing or older than the
+// TypeScript sources (bin/build-stamp.js), it runs the sources through tsx in this same process instead, with a
+// warning: a stale build is never served. BUZZFINDER_FROM_SOURCE=1 runs the sources without the warning.
+'use strict';
+const path = require('node:path');
+const { checkBuild } = require('./build-stamp');
+
+const root = path.resolve(__dirname, '..');
+
+function loadMain() {
+  if (process.env.BUZZFINDER_FROM_SOURCE !== '1') {
+    const build = checkBuild(root);
+    if (build.fresh) return require('../dist/cli/main.js').main;
+    process.stderr.write(`buzzfinder: warning: running from the TypeScript sources (slower start): ${build.reason}; run \`npm run build\`\n`);
+  }
+  require('tsx/cjs');
+  return require('../cli/main.ts').main;
+}
+
+loadMain()(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -6,40 +6,36 @@ import { BuzzfinderError } from '../shared/errors';
 import { HelpRequested, UsageError } from './args';
 
 interface CommandModule {
-  /** One line for `buzzfinder help`. */
-  summary: string;
   /** Returns the process exit code. */
   run(argv: string[]): Promise<number>;
 }
 
-// Loaded lazily so `buzzfinder features` never pays for tfjs or the cloud clients.
+interface CommandEntry {
+  /** One line for `buzzfinder help` (kept here so that listing the commands loads none of them). */
+  summary: string;
+  load: () => CommandModule;
+}
+
+// Loaded lazily so each command pays only for what it uses (`features`, `synth-take`, `--help` never load tfjs).
 /* eslint-disable @typescript-eslint/no-require-imports */
-const COMMANDS: Record<string, () => CommandModule> = {
-  features: () => require('./commands/features'),
-  classify: () => require('./commands/classify'),
-  report: () => require('./commands/report'),
-  dataset: () => require('./commands/dataset'),
-  'synth-take': () => require('./commands/synth-take'),
-  train: () => require('./commands/train'),
-  personalize: () => require('./commands/personalize'),
-  evaluate: () => require('./commands/evaluate'),
-  'import-keras': () => require('./commands/import-keras'),
-  upload: () => require('./commands/upload'),
-  retrain: () => require('./commands/retrain'),
-  serve: () => require('./commands/serve'),
+const COMMANDS: Record<string, CommandEntry> = {
+  features: { summary: 'Comprehensive MFCC (87 x 39, librosa-compatible) of WAV files', load: () => require('./commands/features') },
+  classify: { summary: 'Classify 2 s clips (WAV) as buzzy / clean / muted', load: () => require('./commands/classify') },
+  report: { summary: 'Per-note report of a take: onset time, pitch, clean/buzzy/muted', load: () => require('./commands/report') },
+  dataset: { summary: 'Generate a labelled clip dataset (synth + soundfont), or import your own recordings', load: () => require('./commands/dataset') },
+  'synth-take': { summary: 'Synthesise a guitar take (WAV) with exact note truth (JSON) for testing note splitting', load: () => require('./commands/synth-take') },
+  train: { summary: 'Train a model on a dataset folder (optionally fine-tuning an existing model)', load: () => require('./commands/train') },
+  personalize: { summary: 'Tune a model to your own guitar from a few labelled notes', load: () => require('./commands/personalize') },
+  evaluate: { summary: 'Accuracy, F1 and confusion matrix of a model on a dataset split (per source and group)', load: () => require('./commands/evaluate') },
+  'import-keras': { summary: "Convert the original project's Keras .h5 model into a buzzfinder model folder", load: () => require('./commands/import-keras') },
+  upload: { summary: 'Upload a take for a per-note report (local stack or Cloud Storage); --wait prints the report', load: () => require('./commands/upload') },
+  retrain: { summary: 'Queue a retraining job on a dataset prefix (local stack or Pub/Sub)', load: () => require('./commands/retrain') },
+  serve: { summary: 'Run the local stack: classify endpoint, take reports, retraining (127.0.0.1)', load: () => require('./commands/serve') },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 function usage(): string {
-  const lines = Object.keys(COMMANDS).map((name) => {
-    let summary = '';
-    try {
-      summary = COMMANDS[name]().summary;
-    } catch {
-      summary = '(unavailable)';
-    }
-    return `  ${name.padEnd(14)}${summary}`;
-  });
+  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(14)}${summary}`);
   return ['Usage: buzzfinder <command> [options]   (buzzfinder <command> --help for details)', '', 'Commands:', ...lines].join('\n');
 }
 
@@ -49,13 +45,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage() + '\n');
     return name ? 0 : 2;
   }
-  const load = COMMANDS[name];
-  if (!load) {
+  const command = COMMANDS[name];
+  if (!command) {
     process.stderr.write(`buzzfinder: unknown command '${name}'\n\n${usage()}\n`);
     return 2;
   }
   try {
-    return await load().run(rest);
+    return await command.load().run(rest);
   } catch (err) {
     if (err instanceof HelpRequested) {
       process.stdout.write(err.text + '\n');

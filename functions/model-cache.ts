@@ -1,11 +1,13 @@
 /**
  * The model a function instance serves: loaded once, refreshed when the registry's `latest` changes
  * (checked at most every `refreshSec`), falling back to the bundled default model when the registry has
- * none. A replaced model is disposed only when no request still uses it.
+ * none. A replaced model is disposed only when no request still uses it. Concurrent requests' clips are classified
+ * in one batch (coalescing-classifier.ts).
  */
 import { initTf } from '../adapters/tf-backend';
 import { loadClassifier, TfClipClassifier } from '../shared/model/classifier';
 import { ObjectStore } from '../shared/storage/types';
+import { CoalescingClassifier } from './coalescing-classifier';
 import { errorFields, log } from './logger';
 
 /** Where the registry's current version lives, or null when it has none. */
@@ -100,13 +102,13 @@ export class ModelCache {
     let classifier: TfClipClassifier;
     try {
       await initTf();
-      classifier = await loadClassifier(target.store, target.prefix);
+      classifier = CoalescingClassifier.from(await loadClassifier(target.store, target.prefix));
     } catch (err) {
       log('ERROR', 'model load failed', { model: target.key, ...errorFields(err) });
       if (this.current) return this.current;
       if (target.key !== 'default' && this.options.fallback) {
         try {
-          classifier = await loadClassifier(this.options.fallback.store, this.options.fallback.prefix);
+          classifier = CoalescingClassifier.from(await loadClassifier(this.options.fallback.store, this.options.fallback.prefix));
           target = { key: 'default', ...this.options.fallback };
         } catch (fallbackErr) {
           throw new ModelUnavailableError(`no model could be loaded: ${(fallbackErr as Error).message}`);

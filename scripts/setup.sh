@@ -27,3 +27,6 @@ if [ -d node_modules ] && npm ls --depth=0 >/dev/null 2>&1 && [ node_modules/.pa
 else
   npm ci --no-audit --no-fund
 fi
+
+# The CLI, the local stack and the functions run the compiled JavaScript (bin/buzzfinder.js checks its stamp).
+npm run build --silent

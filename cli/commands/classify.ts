@@ -14,8 +14,6 @@ import { BuzzfinderError } from '../../shared/errors';
 import { loadClassifier } from '../../shared/model/classifier';
 import { parseCommandArgs, UsageError } from '../args';
 
-export const summary = 'Classify 2 s clips (WAV) as buzzy / clean / muted';
-
 const HELP = `Usage: buzzfinder classify <clip.wav>... [--model <dir>] [--json]
   --model DIR   model folder (model.json, weights.bin, metadata.json); default: the bundled models/default
                 (or $BUZZFINDER_DEFAULT_MODEL_DIR)

@@ -28,8 +28,6 @@ import { MANIFEST_FILE, ManifestClip, ManifestGroup, Split } from '../../shared/
 import { intOption, parseCommandArgs, UsageError } from '../args';
 import { readLabelledRecordings } from '../recordings';
 
-export const summary = 'Generate a labelled clip dataset (synth + soundfont), or import your own recordings';
-
 const HELP = `Usage:
   buzzfinder dataset --out <dir> [--size N] [--seed S] [--sources synth,soundfont] [--soundfont-share F]
                      [--context-share F] [--no-augment] [--soundfont <file.sf2>] [--force]

@@ -13,8 +13,6 @@ import { evaluateModel } from '../../shared/model/fit';
 import { parseCommandArgs, UsageError } from '../args';
 import { evaluateRealClips } from '../real-clips';
 
-export const summary = 'Accuracy, F1 and confusion matrix of a model on a dataset split (per source and group)';
-
 const HELP = `Usage: buzzfinder evaluate --model <dir> --data <dataset dir> [--split test|validation|train|all] [--real-clips <dir>] [--json]
   --split S          which clips (default: test, the held-out split)
   --real-clips DIR   also evaluate a folder of WAVs whose class is in the file name (e.g. gu_buzzy4.wav)

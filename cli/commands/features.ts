@@ -14,8 +14,6 @@ import { loadAudio } from '../../shared/audio/load';
 import { comprehensiveMfcc } from '../../shared/features/comprehensive';
 import { parseCommandArgs, UsageError } from '../args';
 
-export const summary = 'Comprehensive MFCC (87 x 39, librosa-compatible) of WAV files';
-
 const HELP = `Usage: buzzfinder features <file.wav>... [--json]
 
 Computes the original project's model input for each file: librosa 0.9.2 MFCC (13) + delta + delta-delta

@@ -8,8 +8,6 @@ import { BuzzfinderError } from '../../shared/errors';
 import { saveModelArtifact } from '../../shared/model/artifact';
 import { parseCommandArgs, UsageError } from '../args';
 
-export const summary = "Convert the original project's Keras .h5 model into a buzzfinder model folder";
-
 const HELP = `Usage: buzzfinder import-keras <model.h5> --out <dir> [--name NAME] [--version V]
 Reads a Keras 2.x HDF5 file of the seed CNN (layer config in the 'model_config' attribute, weights under
 model_weights/), checks its layers, and writes model.json + weights.bin + metadata.json to <dir>.

@@ -29,8 +29,6 @@ import {
 import { intOption, parseCommandArgs, UsageError } from '../args';
 import { readLabelledRecordings } from '../recordings';
 
-export const summary = 'Tune a model to your own guitar from a few labelled notes';
-
 const D = DEFAULT_PERSONALIZE_CONFIG;
 const DEFAULT_BUDGET_SEC = 180;
 

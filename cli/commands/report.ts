@@ -7,9 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../adapters/config';
 import { readFileRange } from '../../adapters/file-read';
+import { defaultWorkerCount, WorkerClassifier } from '../../adapters/classifier-workers';
 import { inlinePageAssets } from '../../adapters/page-assets';
-import { LocalFolderStore } from '../../adapters/storage/local';
-import { initTf } from '../../adapters/tf-backend';
 import { encodeWav16 } from '../../shared/audio/encode';
 import { loadAudio } from '../../shared/audio/load';
 import type { ByteSource } from '../../shared/audio/source';
@@ -17,7 +16,6 @@ import { openWavStream } from '../../shared/audio/stream';
 import type { ClipClassifier } from '../../shared/classifier';
 import { SAMPLE_RATE } from '../../shared/constants';
 import { BuzzfinderError } from '../../shared/errors';
-import { loadClassifier } from '../../shared/model/classifier';
 import { REJECT_CLICKS } from '../../shared/onsets/detect';
 import { buildTakeReport, ReportProgress } from '../../shared/report/build';
 import { isOverlapPolicy, OVERLAP_POLICIES, DEFAULT_OVERLAP_POLICY } from '../../shared/report/clips';
@@ -25,8 +23,6 @@ import { TakeReport, validateTakeReport } from '../../shared/report/schema';
 import { renderTakeView } from '../../shared/page/take-view';
 import { fileStem } from '../../shared/report/corrections';
 import { parseCommandArgs, UsageError } from '../args';
-
-export const summary = 'Per-note report of a take: onset time, pitch, clean/buzzy/muted';
 
 const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--html <out.html>] [--overlap ${OVERLAP_POLICIES.join('|')}] [--reject-clicks]
 
@@ -65,10 +61,36 @@ export async function fileSource(file: string): Promise<{ source: ByteSource; cl
   };
 }
 
-async function loadModel(dir: string): Promise<ClipClassifier & { dispose?: () => void }> {
+/** Batches queued per worker: one being classified, one waiting, so a worker never idles on the main thread. */
+const BATCHES_PER_WORKER = 2;
+
+interface ReportClassifier {
+  classifier: ClipClassifier;
+  /** Classifier calls buildTakeReport may leave running. */
+  inFlightBatches: number;
+  /** Resolves once the model is loaded (rejects with its error); awaited so a take with no notes still checks it. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The classifier for a report: worker threads (they load tfjs and the model while this thread reads the take),
+ * or, with BUZZFINDER_REPORT_WORKERS=0, tfjs in this thread.
+ */
+async function startClassifier(dir: string, workers: number): Promise<ReportClassifier> {
   if (!fs.existsSync(dir)) throw new InputFileError('model_not_found', `model folder not found: ${dir}`);
+  if (workers > 0) {
+    const pool = new WorkerClassifier(dir, workers);
+    return { classifier: pool, inFlightBatches: BATCHES_PER_WORKER * workers, ready: pool.ready, close: () => pool.close() };
+  }
+  /* eslint-disable @typescript-eslint/no-require-imports -- tfjs only when classifying in this thread */
+  const { initTf } = require('../../adapters/tf-backend') as typeof import('../../adapters/tf-backend');
+  const { loadClassifier } = require('../../shared/model/classifier') as typeof import('../../shared/model/classifier');
+  const { LocalFolderStore } = require('../../adapters/storage/local') as typeof import('../../adapters/storage/local');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   await initTf();
-  return loadClassifier(new LocalFolderStore(dir), '');
+  const classifier = await loadClassifier(new LocalFolderStore(dir), '');
+  return { classifier, inFlightBatches: 1, ready: Promise.resolve(), close: async () => classifier.dispose() };
 }
 
 export function formatTime(sec: number): string {
@@ -128,7 +150,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = positionals[0];
   const config = loadConfig();
   const { source, close } = await fileSource(file);
-  let classifier: (ClipClassifier & { dispose?: () => void }) | undefined;
+  let model: ReportClassifier | undefined;
   try {
     let wav;
     try {
@@ -137,11 +159,13 @@ export async function run(argv: string[]): Promise<number> {
       if (err instanceof BuzzfinderError) throw new InputFileError(err.code, `${file}: ${err.message}`);
       throw err;
     }
-    classifier = await loadModel(values.model ?? config.defaultModelDir);
+    model = await startClassifier(values.model ?? config.defaultModelDir, config.reportWorkers ?? defaultWorkerCount());
     // Only draw a progress bar for people watching long takes.
     const bar = !values.json && process.stderr.isTTY && wav.durationSec > 20 ? progressBar() : null;
     const detector = values['reject-clicks'] ? REJECT_CLICKS : undefined;
-    const report = validateTakeReport(await buildTakeReport({ source: file, audio: wav, classifier, overlap, detector, onProgress: bar?.update }));
+    const built = await buildTakeReport({ source: file, audio: wav, classifier: model.classifier, inFlightBatches: model.inFlightBatches, overlap, detector, onProgress: bar?.update });
+    await model.ready;
+    const report = validateTakeReport(built);
     bar?.done();
     if (values.html) {
       writeTakePage(values.html, file, report);
@@ -150,7 +174,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReportTable(report));
     return 0;
   } finally {
-    classifier?.dispose?.();
+    await model?.close();
     await close();
   }
 }

@@ -11,8 +11,6 @@ import { openBucket } from '../../adapters/storage/open';
 import { jobKeys, MalformedMessageError, parseRetrainMessage } from '../../functions/retrain';
 import { intOption, parseCommandArgs, UsageError } from '../args';
 
-export const summary = 'Queue a retraining job on a dataset prefix (local stack or Pub/Sub)';
-
 const HELP = `Usage: buzzfinder retrain --dataset <prefix> [--from <version>] [--epochs N] [--seed S] [--job-id <id>] [--wait]
 
   --dataset   prefix of the datasets bucket holding the labelled clips (manifest.json or <class>/*.wav)

@@ -6,8 +6,6 @@ import { loadConfig } from '../../adapters/config';
 import { startLocalStack } from '../../functions/local-stack';
 import { intOption, parseCommandArgs } from '../args';
 
-export const summary = 'Run the local stack: classify endpoint, take reports, retraining (127.0.0.1)';
-
 const HELP = `Usage: buzzfinder serve [--port N]
 
 Starts everything locally with no cloud account (configuration: environment variables, docs/cloud.md):

@@ -8,8 +8,6 @@ import { encodeWav16 } from '../../shared/audio/encode';
 import { MAX_TAKE_SECONDS, synthesizeTake, TAKE_CONDITIONS, TakeCondition } from '../../shared/synth/take';
 import { intOption, parseCommandArgs, UsageError } from '../args';
 
-export const summary = 'Synthesise a guitar take (WAV) with exact note truth (JSON) for testing note splitting';
-
 const HELP = `Usage: buzzfinder synth-take --out take.wav --truth truth.json [--seconds N] [--seed S] [--condition C]
 
 Writes a 16-bit mono 22050 Hz WAV and a truth JSON ({format: 'buzzfinder-take-truth', version: 1, notes:

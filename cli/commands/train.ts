@@ -19,8 +19,6 @@ import { TrainingConfig } from '../../shared/model/metadata';
 import { DEFAULT_TRAINING_CONFIG, formatTrainingProgress, resultFromCheckpoint, trainSession } from '../../shared/model/train';
 import { intOption, parseCommandArgs, UsageError } from '../args';
 
-export const summary = 'Train a model on a dataset folder (optionally fine-tuning an existing model)';
-
 const HELP = `Usage: buzzfinder train --data <dataset dir> --out <dir> [options]
   --data DIR          dataset (manifest.json + class folders, or just class folders) — see 'buzzfinder dataset'
   --out DIR           where to write model.json, weights.bin, metadata.json, metrics.json, learning-curve.svg

@@ -10,8 +10,6 @@ import { openBucket } from '../../adapters/storage/open';
 import { reportKeyFor, summaryKeyFor } from '../../functions/split-take';
 import { intOption, parseCommandArgs, UsageError } from '../args';
 
-export const summary = 'Upload a take for a per-note report (local stack or Cloud Storage); --wait prints the report';
-
 const HELP = `Usage: buzzfinder upload <take.wav> [--name <object name>] [--wait] [--timeout S]
 
 Writes the take to the uploads bucket (local: <localRoot>/<uploads bucket>/; gcs: gs://<uploads bucket>) as

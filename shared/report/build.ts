@@ -53,6 +53,12 @@ export interface BuildTakeReportOptions {
   overlap?: OverlapPolicy;
   /** Clips per classifier call. */
   batchSize?: number;
+  /**
+   * Classifier calls left running while the take is read further (a bounded queue: memory stays bounded).
+   * A classifier that works elsewhere (worker threads) then overlaps with decoding and onset detection;
+   * results are still applied in order. Default 1.
+   */
+  inFlightBatches?: number;
   detector?: DetectOnsetsOptions;
   timings?: ReportTimings;
   /** Milliseconds clock for `timings` (default performance.now; benchmarks pass a CPU-time clock). */
@@ -119,6 +125,8 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
   if (!isOverlapPolicy(overlap)) throw new TypeError(`buildTakeReport: overlap must be one of ${OVERLAP_POLICIES.join(', ')}`);
   const batchSize = options.batchSize ?? REPORT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError(`buildTakeReport: batchSize must be a positive integer, got ${batchSize}`);
+  const inFlightBatches = options.inFlightBatches ?? 1;
+  if (!Number.isInteger(inFlightBatches) || inFlightBatches < 1) throw new TypeError(`buildTakeReport: inFlightBatches must be a positive integer, got ${inFlightBatches}`);
   const timings: ReportTimings = options.timings ?? { onsets: 0, pitch: 0, clips: 0, classify: 0, total: 0 };
   const now = options.clock ?? (() => performance.now());
   const started = now();
@@ -199,26 +207,41 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
     }
   };
 
+  /** Batches handed to the classifier, oldest first; their results are applied in this order. */
+  const inFlight: { batch: ReadyNote[]; result: Promise<ClassProbabilities[]> }[] = [];
+
+  const applyOldest = async () => {
+    const { batch, result } = inFlight.shift()!;
+    const t0 = now();
+    const probabilities = await result;
+    timings.classify += now() - t0;
+    if (!Array.isArray(probabilities) || probabilities.length !== batch.length) {
+      throw new ReportBuildError('classifier_failed', `classifier returned ${Array.isArray(probabilities) ? probabilities.length : 'no'} results for ${batch.length} clips`);
+    }
+    batch.forEach((r, i) => {
+      const p = probabilities[i];
+      for (const c of CLASSES) {
+        if (!(typeof p?.[c] === 'number' && Number.isFinite(p[c]))) throw new ReportBuildError('classifier_failed', `classifier returned a non-finite probability for ${c}`);
+      }
+      const rounded = Object.fromEntries(CLASSES.map((c) => [c, round(p[c], 6)])) as ClassProbabilities;
+      const pred = toPrediction(rounded);
+      notes.push({ ...r.note, label: pred.label, confidence: pred.confidence, probabilities: rounded } as ReportNote);
+    });
+  };
+
   const classifyReady = async (all: boolean) => {
     while (ready.length >= batchSize || (all && ready.length > 0)) {
       const batch = ready.slice(0, batchSize);
       ready = ready.slice(batch.length);
       const t0 = now();
-      const probabilities = await classifier.classifyClips(batch.map((r) => r.clip));
+      const result = classifier.classifyClips(batch.map((r) => r.clip));
       timings.classify += now() - t0;
-      if (!Array.isArray(probabilities) || probabilities.length !== batch.length) {
-        throw new ReportBuildError('classifier_failed', `classifier returned ${Array.isArray(probabilities) ? probabilities.length : 'no'} results for ${batch.length} clips`);
-      }
-      batch.forEach((r, i) => {
-        const p = probabilities[i];
-        for (const c of CLASSES) {
-          if (!(typeof p?.[c] === 'number' && Number.isFinite(p[c]))) throw new ReportBuildError('classifier_failed', `classifier returned a non-finite probability for ${c}`);
-        }
-        const rounded = Object.fromEntries(CLASSES.map((c) => [c, round(p[c], 6)])) as ClassProbabilities;
-        const pred = toPrediction(rounded);
-        notes.push({ ...r.note, label: pred.label, confidence: pred.confidence, probabilities: rounded } as ReportNote);
-      });
+      // Awaited in order by applyOldest; this only keeps a failure from counting as unhandled meanwhile.
+      result.catch(() => undefined);
+      inFlight.push({ batch, result });
+      while (inFlight.length > inFlightBatches) await applyOldest();
     }
+    if (all) while (inFlight.length > 0) await applyOldest();
   };
 
   const consume = async (chunk: Float32Array) => {
