@@ -13,13 +13,11 @@ import { REPO_ROOT } from '../adapters/config';
 import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf } from '../adapters/tf-backend';
 import { ClassProbabilities, toPrediction } from '../shared/classifier';
-import { CLASSES, CLIP_SAMPLES, NO_NOTE_THRESHOLDS, SAMPLE_RATE } from '../shared/constants';
+import { CLIP_SAMPLES, NO_NOTE_THRESHOLDS } from '../shared/constants';
 import { loadClassifier } from '../shared/model/classifier';
 import { assessNoNote, ClipLevels, measureClipLevels, NoNoteThresholds } from '../shared/no-note';
 import { Rng } from '../shared/rng';
-import { augmentClip } from '../shared/synth/augment';
-import { generateNonNote, NON_NOTE_KINDS } from '../shared/synth/non-notes';
-import { NoteVariant, sampleNoteParams, synthesizeNote } from '../shared/synth/note';
+import { generateNonNote, generateNoteClip, NON_NOTE_KINDS } from '../shared/synth/non-notes';
 
 /** Highest false no_note rate tolerated on any group of real-shaped notes. */
 const TARGET_FALSE_RATE = 0.01;
@@ -29,21 +27,6 @@ interface Sample {
   isNote: boolean;
   levels: ClipLevels;
   probabilities: ClassProbabilities;
-}
-
-/** A quiet note still stands this far above its microphone's noise floor (peak over RMS floor), so it is audible. */
-const QUIET_MIN_SNR_DB = 20;
-
-function noteClip(rng: Rng, options: { variant?: NoteVariant; quiet?: boolean; atZero?: boolean }): Float32Array {
-  const label = options.variant === 'palm-mute' || options.variant === 'dead-note' ? 'muted' : rng.pick(CLASSES);
-  const params = sampleNoteParams({ label, rng, variant: options.variant });
-  let levelDb = params.levelDb;
-  // Quiet: played softly / far from the mic, 10-30 dB down but at least QUIET_MIN_SNR_DB over the mic's noise floor.
-  if (options.quiet) levelDb = Math.max(params.instrument.noiseFloorDb + QUIET_MIN_SNR_DB, params.levelDb - rng.uniform(10, 30));
-  const note = { ...params, levelDb: Math.min(params.levelDb, levelDb), onsetSec: options.atZero ? 0 : params.onsetSec };
-  const clip = synthesizeNote(note);
-  // The gain step of the augmentation would undo the quietness.
-  return augmentClip(clip, { rng, onsetSample: Math.round(note.onsetSec * SAMPLE_RATE), probabilities: options.quiet ? { gain: 0 } : {} }).samples;
 }
 
 async function main(): Promise<void> {
@@ -57,13 +40,13 @@ async function main(): Promise<void> {
   const perGroup = Number(values['per-group']);
   const rng = new Rng(Number(values.seed));
   const groups: { group: string; isNote: boolean; make: () => Float32Array }[] = [
-    { group: 'notes (all classes)', isNote: true, make: () => noteClip(rng, {}) },
-    { group: 'quiet notes (-10..-30 dB, >= 20 dB over the noise floor)', isNote: true, make: () => noteClip(rng, { quiet: true }) },
-    { group: 'palm mutes', isNote: true, make: () => noteClip(rng, { variant: 'palm-mute' }) },
-    { group: 'quiet palm mutes (-10..-30 dB, >= 20 dB over the noise floor)', isNote: true, make: () => noteClip(rng, { variant: 'palm-mute', quiet: true }) },
-    { group: 'dead notes', isNote: true, make: () => noteClip(rng, { variant: 'dead-note' }) },
-    { group: 'quiet dead notes (-10..-30 dB, >= 20 dB over the noise floor)', isNote: true, make: () => noteClip(rng, { variant: 'dead-note', quiet: true }) },
-    { group: 'notes attacked at sample 0', isNote: true, make: () => noteClip(rng, { atZero: true }) },
+    { group: 'notes (all classes)', isNote: true, make: () => generateNoteClip(rng, {}) },
+    { group: 'quiet notes (-10..-30 dB, >= 20 dB over the noise floor)', isNote: true, make: () => generateNoteClip(rng, { quiet: true }) },
+    { group: 'palm mutes', isNote: true, make: () => generateNoteClip(rng, { variant: 'palm-mute' }) },
+    { group: 'quiet palm mutes (-10..-30 dB, >= 20 dB over the noise floor)', isNote: true, make: () => generateNoteClip(rng, { variant: 'palm-mute', quiet: true }) },
+    { group: 'dead notes', isNote: true, make: () => generateNoteClip(rng, { variant: 'dead-note' }) },
+    { group: 'quiet dead notes (-10..-30 dB, >= 20 dB over the noise floor)', isNote: true, make: () => generateNoteClip(rng, { variant: 'dead-note', quiet: true }) },
+    { group: 'notes attacked at sample 0', isNote: true, make: () => generateNoteClip(rng, { atZero: true }) },
     ...NON_NOTE_KINDS.map((kind) => ({ group: kind, isNote: false, make: () => generateNonNote(kind, rng) })),
   ];
   await initTf();

@@ -1,14 +1,16 @@
 /**
  * Generated clips that are NOT single notes — silence, dither, mains hum, hiss, room tone, chords, handling
- * clicks — for choosing and testing the "not a note" thresholds (scripts/no-note-thresholds.ts, tests).
+ * clicks — and the single notes (quiet, muted, attacked at sample 0) they must be told apart from, for choosing
+ * and testing the "not a note" thresholds (scripts/no-note-thresholds.ts, tests).
  * Every clip is CLIP_SAMPLES long at SAMPLE_RATE and fully determined by the Rng.
  */
-import { CLIP_SAMPLES, SAMPLE_RATE } from '../constants';
+import { CLASSES, CLIP_SAMPLES, SAMPLE_RATE } from '../constants';
 import { Rng } from '../rng';
 import { applyBiquad, dbToGain, designBiquad, rmsOf } from './filters';
 import { sampleInstrument } from './instrument';
 import { mixNotesDry, ScheduledNote } from './mix';
-import { addNoiseFloor, OPEN_STRINGS, recordDryMix, sampleNoteParams } from './note';
+import { augmentClip } from './augment';
+import { addNoiseFloor, NoteVariant, OPEN_STRINGS, recordDryMix, sampleNoteParams, synthesizeNote } from './note';
 
 export const NON_NOTE_KINDS = ['silence', 'dither', 'hum', 'hiss', 'room-tone', 'chord', 'clicks'] as const;
 export type NonNoteKind = (typeof NON_NOTE_KINDS)[number];
@@ -91,4 +93,20 @@ export function generateNonNote(kind: NonNoteKind, rng: Rng): Float32Array {
       return x;
     }
   }
+}
+
+/** A quiet note still stands this far above its microphone's noise floor (peak over RMS floor), so it is audible. */
+export const QUIET_MIN_SNR_DB = 20;
+
+/** A single note (augmented like training clips): any class, or a forced variant; quiet; or attacked at sample 0. */
+export function generateNoteClip(rng: Rng, options: { variant?: NoteVariant; quiet?: boolean; atZero?: boolean }): Float32Array {
+  const label = options.variant === 'palm-mute' || options.variant === 'dead-note' ? 'muted' : rng.pick(CLASSES);
+  const params = sampleNoteParams({ label, rng, variant: options.variant });
+  let levelDb = params.levelDb;
+  // Quiet: played softly / far from the mic, 10-30 dB down but at least QUIET_MIN_SNR_DB over the mic's noise floor.
+  if (options.quiet) levelDb = Math.max(params.instrument.noiseFloorDb + QUIET_MIN_SNR_DB, params.levelDb - rng.uniform(10, 30));
+  const note = { ...params, levelDb: Math.min(params.levelDb, levelDb), onsetSec: options.atZero ? 0 : params.onsetSec };
+  const clip = synthesizeNote(note);
+  // The gain step of the augmentation would undo the quietness.
+  return augmentClip(clip, { rng, onsetSample: Math.round(note.onsetSec * SAMPLE_RATE), probabilities: options.quiet ? { gain: 0 } : {} }).samples;
 }
