@@ -235,6 +235,8 @@ export async function readMultipartFiles(req: IncomingMessage, options: { cap: n
       if (!sniffed && size >= RIFF_HEADER_BYTES_NEEDED) check(Buffer.concat(chunks).subarray(0, RIFF_HEADER_BYTES_NEEDED));
     });
     stream.on('limit', () => fail(new HttpError(413, 'too_large', `file '${name}' exceeds the limit of ${cap} bytes`)));
+    // A part cut short ("Unexpected end of form") errors on its own stream too: unhandled, it would crash the request.
+    stream.on('error', (err: Error) => fail(new HttpError(400, 'bad_multipart', `malformed multipart request: ${err.message}`)));
     stream.on('close', () => {
       if (!failure) files.push({ file: name, bytes: new Uint8Array(Buffer.concat(chunks, size)) });
     });
