@@ -71,10 +71,8 @@ describe('not a note: levels', () => {
     const rng = new Rng(202);
     const groups = [{}, { quiet: true }, { variant: 'palm-mute' as const, quiet: true }, { variant: 'dead-note' as const, quiet: true }, { atZero: true }];
     let refused = 0;
-    let total = 0;
     for (const options of groups) {
       for (let i = 0; i < 8; i++) {
-        total++;
         if (levelVerdict(generateNoteClip(rng, options))) refused++;
       }
     }
