@@ -169,17 +169,17 @@ export function sniffWav(name: string): (head: Buffer) => void {
 /**
  * After answering a request whose body was not (fully) read: discard what is still arriving, within bounds, then
  * close the connection. Memory stays flat whatever the client keeps sending. Call before sending the answer.
+ * No `Connection: close` on the answer: Node would then destroy the socket as soon as the answer is written,
+ * and a client still sending gets a reset that can wipe the unread answer; the bounded discard gives it time.
  */
 export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete || req.readableEnded || req.destroyed) return;
-  if (!res.headersSent) res.setHeader('Connection', 'close');
   let discarded = 0;
   const stop = () => {
     clearTimeout(timer);
     req.off('data', onData);
-    // Give the answer time to leave before the socket goes (the client may still be writing).
-    res.once('finish', () => req.socket?.destroy());
     if (res.writableFinished) req.socket?.destroy();
+    else res.once('finish', () => req.socket?.destroy());
   };
   const onData = (chunk: Buffer) => {
     discarded += chunk.length;
@@ -188,7 +188,10 @@ export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): voi
   const timer = setTimeout(stop, DISCARD_LIMIT_MS);
   timer.unref();
   req.on('data', onData);
-  req.once('end', () => clearTimeout(timer));
+  req.once('end', () => {
+    clearTimeout(timer);
+    req.off('data', onData);
+  });
   req.resume();
 }
 
