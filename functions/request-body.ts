@@ -8,7 +8,7 @@
  * 'request' listener (the express app): it moves the Content-Type out of the headers, so no body parser matches
  * and the handler gets the untouched request stream. The handler then reads the body here: the first bytes are
  * checked at once (a WAV must start with RIFF/WAVE), the size cap is enforced while reading (413), and a request
- * refused early is answered at once and its remaining bytes discarded (bounded), never buffered.
+ * refused early is answered at once; the rest of its body is never read (closeAfterAnswer).
  */
 import busboy from 'busboy';
 import diagnosticsChannel from 'node:diagnostics_channel';
@@ -16,12 +16,12 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { checkRiffHeader, RIFF_HEADER_BYTES_NEEDED } from '../shared/audio/wav-header';
 import { HttpError, toHttpError } from './http-errors';
+import { log } from './logger';
 
 /** The Content-Type each guarded request arrived with (hidden from the framework's body parsers). */
 const hiddenContentType = new WeakMap<IncomingMessage, string>();
-/** After an early answer, at most this many further bytes are read and discarded before the connection is closed. */
-const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
-const DISCARD_LIMIT_MS = 5000;
+/** After an early answer, the connection stays open (not read) this long so the client can read the answer. */
+const LINGER_MS = 2000;
 
 type RequestStart = { request: IncomingMessage; server: Server };
 
@@ -41,6 +41,7 @@ export function guardServerBodies(server?: Server): () => void {
   };
   diagnosticsChannel.subscribe('http.server.request.start', onStart);
   const onClientError = (err: Error & { code?: string }, socket: import('node:net').Socket) => {
+    log('WARNING', 'malformed HTTP request', { code: err.code ?? null, message: err.message });
     if (!socket.writable) return socket.destroy();
     const body = JSON.stringify({ error: { code: 'bad_request', message: `malformed HTTP request (${err.code ?? err.message})` } });
     socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
@@ -167,32 +168,18 @@ export function sniffWav(name: string): (head: Buffer) => void {
 }
 
 /**
- * After answering a request whose body was not (fully) read: discard what is still arriving, within bounds, then
- * close the connection. Memory stays flat whatever the client keeps sending. Call before sending the answer.
- * No `Connection: close` on the answer: Node would then destroy the socket as soon as the answer is written,
- * and a client still sending gets a reset that can wipe the unread answer; the bounded discard gives it time.
+ * After answering a request whose body was not (fully) read: stop reading (TCP flow control then holds the client
+ * back: nothing more is buffered here, no CPU is spent on its bytes), leave the connection open for LINGER_MS so
+ * the client reads the answer, then close it. Closing at once would make the kernel reset the connection while
+ * the client is still sending, and a reset can wipe the answer from the client's receive buffer before it reads it.
+ * Call it before sending the answer.
  */
 export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete || req.readableEnded || req.destroyed) return;
-  let discarded = 0;
-  const stop = () => {
-    clearTimeout(timer);
-    req.off('data', onData);
-    if (res.writableFinished) req.socket?.destroy();
-    else res.once('finish', () => req.socket?.destroy());
-  };
-  const onData = (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > DISCARD_LIMIT_BYTES) stop();
-  };
-  const timer = setTimeout(stop, DISCARD_LIMIT_MS);
-  timer.unref();
-  req.on('data', onData);
-  req.once('end', () => {
-    clearTimeout(timer);
-    req.off('data', onData);
-  });
-  req.resume();
+  req.pause();
+  const close = () => setTimeout(() => req.socket?.destroy(), LINGER_MS).unref();
+  if (res.writableFinished) close();
+  else res.once('finish', close);
 }
 
 export interface UploadedFile {
