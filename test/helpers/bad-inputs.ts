@@ -51,16 +51,44 @@ export function pluckAt(rate: number, seconds: number, seed = 1, hz = 196): Floa
 }
 
 const int16 = (x: Float32Array) => Array.from(x, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
-const pcm16 = (x: Float32Array, rate: number, extra: Partial<WavSpec> = {}) =>
-  writeWav({ sampleRate: rate, channels: 1, encoding: 'pcm', bitsPerSample: 16, samples: int16(x), ...extra });
+
+/** A plain 16-bit mono WAV, written with typed arrays (the big corpus files must be cheap to make). */
+function plainPcm16(x: Float32Array, rate: number): Uint8Array {
+  const out = new Uint8Array(44 + 2 * x.length);
+  const v = new DataView(out.buffer);
+  out.set([0x52, 0x49, 0x46, 0x46], 0);
+  v.setUint32(4, 36 + 2 * x.length, true);
+  out.set([0x57, 0x41, 0x56, 0x45, 0x66, 0x6d, 0x74, 0x20], 8);
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true);
+  v.setUint16(22, 1, true);
+  v.setUint32(24, rate, true);
+  v.setUint32(28, rate * 2, true);
+  v.setUint16(32, 2, true);
+  v.setUint16(34, 16, true);
+  out.set([0x64, 0x61, 0x74, 0x61], 36);
+  v.setUint32(40, 2 * x.length, true);
+  const data = new Int16Array(out.buffer, 44, x.length);
+  for (let i = 0; i < x.length; i++) data[i] = Math.max(-32768, Math.min(32767, Math.round(x[i] * 32767)));
+  return out;
+}
+
+const pcm16 = (x: Float32Array, rate: number, extra?: Partial<WavSpec>) =>
+  extra ? writeWav({ sampleRate: rate, channels: 1, encoding: 'pcm', bitsPerSample: 16, samples: int16(x), ...extra }) : plainPcm16(x, rate);
 
 /** Nearest G.711 code of each sample (codes found by decoding all 256 of them with our own decoder). */
 function g711(x: Float32Array, formatTag: 6 | 7): number[] {
   const table = decodeWav(writeWav({ sampleRate: 8000, channels: 1, encoding: 'pcm', bitsPerSample: 8, formatTag, samples: Array.from({ length: 256 }, (_, i) => i) })).mono;
+  const sorted = Array.from(table, (value, code) => ({ value, code })).sort((a, b) => a.value - b.value);
   return Array.from(x, (v) => {
-    let best = 0;
-    for (let c = 1; c < 256; c++) if (Math.abs(table[c] - v) < Math.abs(table[best] - v)) best = c;
-    return best;
+    let lo = 0;
+    let hi = sorted.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid].value <= v) lo = mid;
+      else hi = mid;
+    }
+    return Math.abs(sorted[lo].value - v) <= Math.abs(sorted[hi].value - v) ? sorted[lo].code : sorted[hi].code;
   });
 }
 
@@ -73,8 +101,15 @@ function interleave(channels: Float32Array[]): Float32Array {
 
 const buf = (b: Uint8Array | string) => (typeof b === 'string' ? Buffer.from(b) : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-/** WAV (and not-quite-WAV) files: sent as audio/wav bodies AND given to `buzzfinder classify`. */
+let cachedWavCorpus: WavCase[] | null = null;
+
+/** WAV (and not-quite-WAV) files: sent as audio/wav bodies AND given to `buzzfinder classify`. Built once per process. */
 export function wavCorpus(): WavCase[] {
+  cachedWavCorpus ??= buildWavCorpus();
+  return cachedWavCorpus;
+}
+
+function buildWavCorpus(): WavCase[] {
   const note = pluckAt(44100, 2);
   const note22 = pluckAt(22050, 2);
   const bad = (status: number, code: string): Expected => ({ status, code });
@@ -113,7 +148,7 @@ export function wavCorpus(): WavCase[] {
     { name: 'two fmt chunks', bytes: Buffer.concat([riffHead('WAVE'), fmt16, fmt16, dataHeader(4), Buffer.alloc(4)]), expected: bad(400, 'not_wav') },
     { name: 'binary chunk id', bytes: Buffer.concat([riffHead('WAVE'), Buffer.from([1, 2, 3, 4, 8, 0, 0, 0]), Buffer.alloc(8), fmt16]), expected: bad(400, 'not_wav') },
     { name: 'fmt chunk of 8 bytes', bytes: Buffer.concat([riffHead('WAVE'), Buffer.from('fmt '), Buffer.from([8, 0, 0, 0]), Buffer.alloc(8), dataHeader(4), Buffer.alloc(4)]), expected: bad(400, 'not_wav') },
-    { name: 'over the size cap (9 MiB)', bytes: buf(pcm16(new Float32Array(Math.ceil((9 * 1024 * 1024) / 2)), 44100)), expected: bad(413, 'too_large') },
+    { name: 'over the size cap (9 MiB)', bytes: buf(plainPcm16(new Float32Array(Math.ceil((9 * 1024 * 1024) / 2)), 44100)), expected: bad(413, 'too_large') },
     // Headers lying about sizes.
     { name: 'header claims 4 GB, holds 100 zero bytes', bytes: Buffer.concat([riffHead('WAVE'), fmt16, dataHeader(0xfffffff0), Buffer.alloc(100)]), expected: noNote },
     { name: 'data size 0xFFFFFFFF (unfinalised recorder), a note', bytes: buf(pcm16(note, 44100, { dataSize: 0xffffffff, riffSize: 0xffffffff })), expected: 'note' },
@@ -134,11 +169,11 @@ export function wavCorpus(): WavCase[] {
     { name: '64-bit float', bytes: buf(writeWav({ sampleRate: 22050, channels: 1, encoding: 'float', bitsPerSample: 64, samples: note22 })), expected: 'note' },
     { name: '24-bit PCM', bytes: buf(writeWav({ sampleRate: 44100, channels: 1, encoding: 'pcm', bitsPerSample: 24, samples: Array.from(note, (v) => Math.round(v * 8388607)) })), expected: 'note' },
     { name: '32-bit PCM', bytes: buf(writeWav({ sampleRate: 44100, channels: 1, encoding: 'pcm', bitsPerSample: 32, samples: Array.from(note, (v) => Math.round(v * 2147483647)) })), expected: 'note' },
-    { name: 'extensible float32 stereo', bytes: buf(writeWav({ sampleRate: 48000, channels: 2, encoding: 'float', bitsPerSample: 32, extensible: true, subformatGuid: subformatGuid(3), samples: interleave([pluckAt(48000, 2), pluckAt(48000, 2)]) })), expected: 'note' },
+    { name: 'extensible float32 stereo', bytes: buf(writeWav({ sampleRate: 48000, channels: 2, encoding: 'float', bitsPerSample: 32, extensible: true, subformatGuid: subformatGuid(3), samples: interleave(Array(2).fill(pluckAt(48000, 2))) })), expected: 'note' },
     { name: '1 sample', bytes: buf(pcm16(new Float32Array(1), 44100)), expected: noNote },
     { name: '8 kHz', bytes: buf(pcm16(pluckAt(8000, 2), 8000)), expected: 'note' },
     { name: '192 kHz', bytes: buf(pcm16(pluckAt(192000, 2), 192000)), expected: 'note' },
-    { name: '6 channels (5.1)', bytes: buf(writeWav({ sampleRate: 48000, channels: 6, encoding: 'pcm', bitsPerSample: 16, samples: int16(interleave(Array.from({ length: 6 }, () => pluckAt(48000, 2)))) })), expected: 'note' },
+    { name: '6 channels (5.1)', bytes: buf(writeWav({ sampleRate: 48000, channels: 6, encoding: 'pcm', bitsPerSample: 16, samples: int16(interleave(Array(6).fill(pluckAt(48000, 2)))) })), expected: 'note' },
     { name: 'stereo, channels cancel to silence', bytes: buf(writeWav({ sampleRate: 44100, channels: 2, encoding: 'pcm', bitsPerSample: 16, samples: int16(interleave([note, note.map((v) => -v)])) })), expected: noNote },
     { name: 'very long (60 s, first 2 s used)', bytes: buf(pcm16(Float32Array.from({ length: 44100 * 60 }, (_, i) => note[i % note.length]), 44100)), expected: 'note' },
     // Content that is not a note.
@@ -199,10 +234,12 @@ export function httpOnlyCorpus(): HttpCase[] {
   ];
 }
 
-/** 20 MiB of junk declared as audio/wav without a Content-Length (chunked): refused on its first bytes. */
+/** `bytes` of random-looking junk (a seeded 64 KiB block, repeated): what a mislabelled upload looks like. */
 export function junkBody(bytes: number, seed = 1): Buffer {
   const rng = new Rng(seed);
+  const block = Buffer.alloc(64 * 1024);
+  for (let i = 0; i < block.length; i += 4) block.writeUInt32LE(Math.floor(rng.next() * 0x100000000), i);
   const out = Buffer.alloc(bytes);
-  for (let i = 0; i < bytes; i += 4) out.writeUInt32LE(Math.floor(rng.next() * 0x100000000), Math.min(i, bytes - 4));
+  for (let at = 0; at < bytes; at += block.length) block.copy(out, at, 0, Math.min(block.length, bytes - at));
   return out;
 }
