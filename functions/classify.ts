@@ -8,7 +8,10 @@
  * POST application/json with MFCCs shaped (1, 87, 39, 1) or (87, 39) -> the original API's answer: the list
  * of three probabilities [buzzy, clean, muted]. The features are taken as the seed pipeline's raw
  * comprehensive MFCCs; a model trained with per-clip standardisation gets them standardised first.
+ * A single clip that is not a note (silence, steady noise, model unsure: shared/no-note.ts) is 422 no_note with
+ * its reason and level; in a multipart answer each result carries its own `error`.
  * GET -> health and the serving model. Errors: `{"error": {"code", "message"}}` (see docs/cloud.md).
+ * Bodies are read here, not by the framework (functions/request-body.ts): header first, under the size cap.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { loadAudio } from '../shared/audio/load';

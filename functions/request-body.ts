@@ -232,19 +232,18 @@ export async function readMultipartFiles(req: IncomingMessage, options: { cap: n
     });
   });
   parser.on('filesLimit', () => fail(new HttpError(400, 'too_many_files', `at most ${maxFiles} files per request`)));
+  let parseError: HttpError | null = null;
   const finished = new Promise<void>((resolve, reject) => {
-    parser.on('error', (err: Error) => reject(new HttpError(400, 'bad_multipart', `malformed multipart request: ${err.message}`)));
+    parser.on('error', (err: Error) => reject((parseError = new HttpError(400, 'bad_multipart', `malformed multipart request: ${err.message}`))));
     parser.on('close', () => resolve());
   });
-  finished.catch(() => undefined); // observed below; a parse error may come before we await it
+  finished.catch(() => undefined); // awaited below; a parse error may come while the body is still being read
   const buffered = bufferedBody(req);
   if (buffered) {
     if (buffered.length > cap) throw new HttpError(413, 'too_large', `request body is ${buffered.length} bytes, the limit is ${cap}`);
     parser.end(buffered);
   } else {
     let total = 0;
-    let parseError: unknown = null;
-    finished.catch((err) => (parseError = err));
     await readChunks(req, (chunk) => {
       total += chunk.length;
       if (total > cap) throw new HttpError(413, 'too_large', `request body exceeds the limit of ${cap} bytes`);
