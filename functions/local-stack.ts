@@ -20,9 +20,12 @@ import { guardedFrameworkServer } from './request-body';
 import { createRetrainHandler } from './retrain';
 import { createRuntime, FunctionsRuntime } from './runtime';
 import { createSplitTakeHandler } from './split-take';
+import { createTakePagesHandler, mountTakePages, takesDepsOf } from './take-pages';
 
 export interface LocalStack {
   url: string;
+  /** The take pages: the list of takes, each report's page, uploads. */
+  takesUrl: string;
   port: number;
   runtime: FunctionsRuntime;
   uploadsDir: string;
@@ -50,6 +53,8 @@ export async function startLocalStack(config: Config, options: { port?: number }
   const name = `classifyLocal${registered++}`;
   functions.http(name, createClassifyHandler(runtime.classify));
   const server: Server = guardedFrameworkServer(name);
+  // The take pages share the port under /takes/ (GET / and POST / stay classify's).
+  mountTakePages(server, createTakePagesHandler(takesDepsOf(runtime)));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? config.port, '127.0.0.1', () => resolve());
@@ -100,6 +105,7 @@ export async function startLocalStack(config: Config, options: { port?: number }
   const root = config.localRoot;
   return {
     url: `http://127.0.0.1:${port}/`,
+    takesUrl: `http://127.0.0.1:${port}/takes/`,
     port,
     runtime,
     uploadsDir: path.join(root, config.uploadsBucket, ...config.uploadsPrefix.split('/').filter(Boolean)),

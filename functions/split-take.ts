@@ -23,6 +23,8 @@ import type { ModelCache } from './model-cache';
 
 export const REPORTS_PREFIX = 'reports/';
 export const SUMMARIES_PREFIX = 'summaries/';
+/** A listener's labels of a report (written by the take page, functions/takes.ts). */
+export const CORRECTIONS_PREFIX = 'corrections/';
 export const SUMMARY_FORMAT = 'buzzfinder-take-summary';
 
 export interface SplitTakeDeps {
@@ -55,7 +57,7 @@ interface ErrorReport {
 }
 
 function isOwnOutput(name: string): boolean {
-  return name.startsWith(REPORTS_PREFIX) || name.startsWith(SUMMARIES_PREFIX) || name.split('/')[0] === '.buzzfinder-store';
+  return name.startsWith(REPORTS_PREFIX) || name.startsWith(SUMMARIES_PREFIX) || name.startsWith(CORRECTIONS_PREFIX) || name.split('/')[0] === '.buzzfinder-store';
 }
 
 /** Writes create-only; a precondition failure means another delivery wrote it first, which is success. */

@@ -2,6 +2,7 @@
 # Sets a fresh machine up for buzzfinder (idempotent; apt and npm are skipped when already satisfied):
 #   - fluidsynth + fluid-soundfont-gm: recorded guitar samples for the training data (scripts/install-soundfont.sh)
 #   - google-cloud-cli-pubsub-emulator + a Java runtime: the Pub/Sub emulator the adapter tests run against
+#   - chromium: the headless browser the take-page tests drive (test/page/take-page.browser.test.ts, playwright-core)
 #   - npm packages from the lockfile (the Cloud Storage emulator comes with the firebase-tools devDependency)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ bash scripts/install-soundfont.sh
 need_apt=()
 [ -x /usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator ] || need_apt+=(google-cloud-cli-pubsub-emulator)
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""

@@ -4,28 +4,37 @@
  * The WAV is streamed from disk in chunks (bounded memory for takes of any length).
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { loadConfig } from '../../adapters/config';
 import { readFileRange } from '../../adapters/file-read';
+import { inlinePageAssets } from '../../adapters/page-assets';
 import { LocalFolderStore } from '../../adapters/storage/local';
 import { initTf } from '../../adapters/tf-backend';
+import { encodeWav16 } from '../../shared/audio/encode';
+import { loadAudio } from '../../shared/audio/load';
 import type { ByteSource } from '../../shared/audio/source';
 import { openWavStream } from '../../shared/audio/stream';
 import type { ClipClassifier } from '../../shared/classifier';
+import { SAMPLE_RATE } from '../../shared/constants';
 import { BuzzfinderError } from '../../shared/errors';
 import { loadClassifier } from '../../shared/model/classifier';
 import { REJECT_CLICKS } from '../../shared/onsets/detect';
 import { buildTakeReport, ReportProgress } from '../../shared/report/build';
 import { isOverlapPolicy, OVERLAP_POLICIES, DEFAULT_OVERLAP_POLICY } from '../../shared/report/clips';
 import { TakeReport, validateTakeReport } from '../../shared/report/schema';
+import { renderTakeView } from '../../shared/page/take-view';
+import { fileStem } from '../../shared/report/corrections';
 import { parseCommandArgs, UsageError } from '../args';
 
 export const summary = 'Per-note report of a take: onset time, pitch, clean/buzzy/muted';
 
-const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--overlap ${OVERLAP_POLICIES.join('|')}] [--reject-clicks]
+const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--html <out.html>] [--overlap ${OVERLAP_POLICIES.join('|')}] [--reject-clicks]
 
 Finds every note in the take, estimates its pitch and classifies its 2 s clip (0.1 s before the onset).
   --model <dir>   model folder (default: the bundled model, $BUZZFINDER_DEFAULT_MODEL_DIR or models/default)
   --json          print the report as JSON (format "buzzfinder-report", version 1; see docs/report.md)
+  --html FILE     also write the take page as one self-contained HTML file (waveform, coloured notes, listen,
+                  relabel, export labels; the audio is embedded at 22050 Hz mono, so it plays offline)
   --overlap P     what a clip holds after the next note starts: ${OVERLAP_POLICIES.join(', ')} (default ${DEFAULT_OVERLAP_POLICY})
   --reject-clicks drop onsets with nothing left 35 ms later (handling noise, pick clicks); may drop very short muted notes
   -h, --help      show this help
@@ -96,8 +105,24 @@ function progressBar(): { update: (p: ReportProgress) => void; done: () => void 
   };
 }
 
+/** The take page as one file: scripts, styles and the take (decoded to the analysis rate, 16-bit) inlined. */
+export function writeTakePage(out: string, take: string, report: TakeReport): void {
+  const audio = loadAudio(new Uint8Array(fs.readFileSync(take)));
+  const wav = Buffer.from(encodeWav16(audio.samples, SAMPLE_RATE)).toString('base64');
+  const html = renderTakeView({
+    report,
+    corrections: null,
+    audioUrl: `data:audio/wav;base64,${wav}`,
+    exportStem: fileStem(take),
+    assets: inlinePageAssets(),
+    api: null,
+  });
+  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  fs.writeFileSync(out, html);
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { model: { type: 'string' }, json: { type: 'boolean' }, overlap: { type: 'string' }, 'reject-clicks': { type: 'boolean' } }, HELP);
+  const { values, positionals } = parseCommandArgs(argv, { model: { type: 'string' }, json: { type: 'boolean' }, html: { type: 'string' }, overlap: { type: 'string' }, 'reject-clicks': { type: 'boolean' } }, HELP);
   if (positionals.length !== 1) throw new UsageError(`expected exactly one take (WAV file), got ${positionals.length}`);
   const overlap = values.overlap ?? DEFAULT_OVERLAP_POLICY;
   if (!isOverlapPolicy(overlap)) throw new UsageError(`--overlap must be one of ${OVERLAP_POLICIES.join(', ')}, got '${values.overlap}'`);
@@ -119,6 +144,10 @@ export async function run(argv: string[]): Promise<number> {
     const detector = values['reject-clicks'] ? REJECT_CLICKS : undefined;
     const report = validateTakeReport(await buildTakeReport({ source: file, audio: wav, classifier, overlap, detector, onProgress: bar?.update }));
     bar?.done();
+    if (values.html) {
+      writeTakePage(values.html, file, report);
+      process.stderr.write(`wrote ${values.html}\n`);
+    }
     process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReportTable(report));
     return 0;
   } finally {

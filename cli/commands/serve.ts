@@ -12,6 +12,7 @@ const HELP = `Usage: buzzfinder serve [--port N]
 
 Starts everything locally with no cloud account (configuration: environment variables, docs/cloud.md):
   - classify on http://127.0.0.1:<port>/  (PORT, default 8080)
+  - the take pages on http://127.0.0.1:<port>/takes/ (every take's report; listen, relabel, upload, retrain)
   - drop a .wav into <localRoot>/<uploads bucket>/ -> its report appears under <localRoot>/<reports bucket>/reports/
   - 'buzzfinder retrain --dataset <prefix>' messages are trained here (dataset under <localRoot>/<datasets bucket>/)
 Logs are JSON lines on stdout. Ctrl-C (SIGINT) or SIGTERM stops it.`;
@@ -26,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
     [
       'buzzfinder local stack is running (127.0.0.1 only).',
       `  classify:      ${stack.url}`,
+      `  take pages:    ${stack.takesUrl}  (upload takes, listen, correct labels, train on them)`,
       `  drop takes in: ${stack.uploadsDir}`,
       `  reports:       ${stack.reportsDir}`,
       `  summaries:     ${stack.reportsDir.replace(/reports$/, 'summaries')}`,
