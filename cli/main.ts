@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => CommandModule> = {
   dataset: () => require('./commands/dataset'),
   'synth-take': () => require('./commands/synth-take'),
   train: () => require('./commands/train'),
+  personalize: () => require('./commands/personalize'),
   evaluate: () => require('./commands/evaluate'),
   'import-keras': () => require('./commands/import-keras'),
   upload: () => require('./commands/upload'),

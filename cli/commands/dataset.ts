@@ -23,12 +23,10 @@ import {
   prepareSoundfontClip,
   renderSynthClip,
 } from '../../shared/dataset/generate';
-import { clipsFromClassFile, clipsFromTake, ImportedClip, ImportError, parseLabelsCsv } from '../../shared/dataset/import';
 import { assignSplits, summarizeGroups } from '../../shared/dataset/splits';
 import { MANIFEST_FILE, ManifestClip, ManifestGroup, Split } from '../../shared/dataset/types';
-import { loadAudio } from '../../shared/audio/load';
-import { BuzzfinderError } from '../../shared/errors';
 import { intOption, parseCommandArgs, UsageError } from '../args';
+import { readLabelledRecordings } from '../recordings';
 
 export const summary = 'Generate a labelled clip dataset (synth + soundfont), or import your own recordings';
 
@@ -271,7 +269,8 @@ export async function runGenerate(argv: string[]): Promise<number> {
 const IMPORT_HELP = `Usage: buzzfinder dataset import <folder-or-take.wav> [--labels <csv>] --out <dir> [--seed S] [--force]
 
 Converts your own labelled recordings into the dataset format (source 'recorded'):
-  <folder>     class subfolders buzzy/ clean/ muted/ of WAVs (any format/rate; nested subfolders allowed).
+  <folder>     class subfolders buzzy/ clean/ muted/ of WAVs (any format/rate; nested subfolders allowed),
+               or, without such subfolders, WAVs with the class in their name (e.g. gu_buzzy4.wav).
                A file up to 2.5 s is one clip: its onset (first 10 ms frame whose energy rises above 10% of
                the peak and 4x the noise floor) is moved to 0.1 s, then it is trimmed/padded to 2 s.
                A longer file is split at the onsets found by detectOnsets, every clip taking the folder's class.
@@ -281,61 +280,12 @@ Converts your own labelled recordings into the dataset format (source 'recorded'
                the onset. Group = the take file.
 Splits are assigned by group (~70/15/15 of groups, seed --seed, default 0). Prints a JSON summary.`;
 
-interface SourceClip {
-  imported: ImportedClip;
-  group: string;
-  original: string;
-  sampleRate: number;
-}
-
-function walkWavs(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walkWavs(full));
-    else if (entry.isFile() && entry.name.toLowerCase().endsWith('.wav')) out.push(full);
-  }
-  return out;
-}
-
 export async function runImport(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { labels: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' } }, IMPORT_HELP);
   if (positionals.length !== 1) throw new UsageError('dataset import needs exactly one <folder-or-take.wav>');
   if (!values.out) throw new UsageError('--out <dir> is required');
   const seed = intOption(values.seed, 'seed', 0, 0);
-  const input = path.resolve(positionals[0]);
-  if (!fs.existsSync(input)) throw new UsageError(`${input} does not exist`);
-  const load = (file: string) => {
-    try {
-      return loadAudio(new Uint8Array(fs.readFileSync(file)));
-    } catch (err) {
-      if (err instanceof BuzzfinderError) throw new ImportError('bad_input', `${file}: ${err.message}`);
-      throw err;
-    }
-  };
-  const sourceClips: SourceClip[] = [];
-  if (fs.statSync(input).isDirectory()) {
-    if (values.labels) throw new UsageError('--labels goes with a take file, not a folder of class subfolders');
-    for (const label of CLASSES) {
-      const dir = path.join(input, label);
-      if (!fs.existsSync(dir)) continue;
-      for (const file of walkWavs(dir)) {
-        const rel = path.relative(dir, file).split(path.sep);
-        const group = rel.length >= 2 ? `recorded-${rel.slice(0, -1).join('/')}` : `recorded-${label}/${rel[0].replace(/\.wav$/i, '')}`;
-        const audio = load(file);
-        for (const imported of clipsFromClassFile(audio.samples, label)) {
-          sourceClips.push({ imported, group, original: path.relative(input, file).split(path.sep).join('/'), sampleRate: audio.sampleRate });
-        }
-      }
-    }
-  } else {
-    if (!values.labels) throw new UsageError('a take file needs --labels <csv> (onset_sec,label[,midi])');
-    const rows = parseLabelsCsv(fs.readFileSync(path.resolve(values.labels), 'utf8'));
-    const audio = load(input);
-    const group = `recorded-${path.basename(input).replace(/\.wav$/i, '')}`;
-    for (const imported of clipsFromTake(audio.samples, rows)) sourceClips.push({ imported, group, original: path.basename(input), sampleRate: audio.sampleRate });
-  }
-  if (sourceClips.length === 0) throw new ImportError('no_clips', `no clips found in ${input} (expected buzzy/, clean/ or muted/ subfolders of WAVs, or a take with --labels)`);
+  const sourceClips = readLabelledRecordings(path.resolve(positionals[0]), { labels: values.labels });
 
   const out = path.resolve(values.out);
   prepareOutDir(out, values.force === true);

@@ -51,6 +51,30 @@ export interface PromotionRecord {
   currentVersion?: string | null;
 }
 
+export const MODEL_ORIGINS = ['trained', 'keras-import', 'personalized'] as const;
+export type ModelOrigin = (typeof MODEL_ORIGINS)[number];
+
+/** One labelled note a personalised model was tuned on. */
+export interface PersonalizationShot {
+  /** The source file (relative to the folder given, or the take's name). */
+  file: string;
+  class: string;
+  /** SHA-256 (hex) of the source file's bytes. */
+  sha256: string;
+  /** Where the note starts in the file, seconds. */
+  onsetSec?: number;
+}
+
+/** What `buzzfinder personalize` did (origin 'personalized'): the user's shots, the replayed clips and the recipe. */
+export interface PersonalizationRecord {
+  shots: PersonalizationShot[];
+  /** The generated (or dataset) clips replayed so the other classes and instruments are not forgotten. */
+  replay: Record<string, unknown>;
+  config: Record<string, unknown>;
+  seed: number;
+  durationSec?: number;
+}
+
 export interface ModelMetadata {
   format: typeof MODEL_METADATA_FORMAT;
   formatVersion: typeof MODEL_METADATA_VERSION;
@@ -62,13 +86,15 @@ export interface ModelMetadata {
   architecture: string;
   inputShape: number[];
   featurePipeline: FeaturePipeline;
-  /** 'trained' by buzzfinder, or 'keras-import' of the original project's .h5. */
-  origin: 'trained' | 'keras-import';
+  /** 'trained' by buzzfinder, 'keras-import' of the original project's .h5, or 'personalized' from a few of a user's notes. */
+  origin: ModelOrigin;
   parentVersion: string | null;
   training?: TrainingSummary;
   history?: EpochStats[];
   metrics?: Record<string, EvaluationReport | undefined>;
   promotion?: PromotionRecord;
+  /** Present when origin is 'personalized'. */
+  personalization?: PersonalizationRecord;
   /** Free-form provenance (import source file, notes). */
   notes?: Record<string, unknown>;
 }
@@ -84,5 +110,21 @@ export function assertModelMetadata(value: unknown): ModelMetadata {
     throw new ModelFormatError(`model classes ${JSON.stringify(m.classes)} differ from ${JSON.stringify(CLASSES)}`);
   }
   if (!m.featurePipeline || typeof m.featurePipeline !== 'object') throw new ModelFormatError('metadata.json lacks featurePipeline');
+  if (m.origin !== undefined && !(MODEL_ORIGINS as readonly string[]).includes(m.origin)) throw new ModelFormatError(`unknown model origin '${String(m.origin)}'`);
+  if (m.origin === 'personalized') assertPersonalization(m);
   return m as ModelMetadata;
+}
+
+function assertPersonalization(m: Partial<ModelMetadata>): void {
+  const p = m.personalization;
+  if (typeof m.parentVersion !== 'string' || m.parentVersion === '') throw new ModelFormatError('a personalized model must name its parentVersion');
+  if (!p || typeof p !== 'object') throw new ModelFormatError('a personalized model needs a personalization record');
+  if (!Array.isArray(p.shots) || p.shots.length === 0) throw new ModelFormatError('personalization.shots must list the shots');
+  p.shots.forEach((s, i) => {
+    if (!s || typeof s.file !== 'string' || !CLASSES.includes(s.class as (typeof CLASSES)[number]) || !/^[0-9a-f]{64}$/.test(String(s.sha256))) {
+      throw new ModelFormatError(`personalization.shots[${i}] needs file, class (${CLASSES.join('/')}) and a sha256`);
+    }
+  });
+  if (!Number.isInteger(p.seed)) throw new ModelFormatError('personalization.seed must be an integer');
+  if (!p.replay || typeof p.replay !== 'object' || !p.config || typeof p.config !== 'object') throw new ModelFormatError('personalization needs replay and config objects');
 }

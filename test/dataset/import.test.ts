@@ -115,6 +115,28 @@ describe('buzzfinder dataset import', () => {
     }
   });
 
+  it('imports a flat folder of WAVs with the class in their names (e.g. gu_buzzy4.wav), one group per file', () => {
+    const dir = path.join(tmp, 'named');
+    fs.mkdirSync(dir, { recursive: true });
+    const names = ['gl_buzzy6.wav', 'gu_clean_short9.wav', 'x_muted2.wav'];
+    names.forEach((name, i) => {
+      const label = (['buzzy', 'clean', 'muted'] as const)[i];
+      fs.writeFileSync(path.join(dir, name), encodeWav16(synthesizeNote(sampleNoteParams({ label, rng: new Rng(40 + i) })), SAMPLE_RATE));
+    });
+    const out = path.join(tmp, 'from-named');
+    expect(runCli(['dataset', 'import', dir, '--out', out]).status).toBe(0);
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.clips.map((c) => [c.params!.original, c.label, c.group])).toEqual([
+      ['gl_buzzy6.wav', 'buzzy', 'recorded-gl_buzzy6'],
+      ['gu_clean_short9.wav', 'clean', 'recorded-gu_clean_short9'],
+      ['x_muted2.wav', 'muted', 'recorded-x_muted2'],
+    ]);
+    fs.copyFileSync(path.join(dir, names[0]), path.join(dir, 'untitled.wav'));
+    const r = runCli(['dataset', 'import', dir, '--out', path.join(tmp, 'from-named-2')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error \[bad_input\]: untitled\.wav: its name must contain exactly one of buzzy, clean, muted/);
+  });
+
   it('rejects a take without labels, labels with a folder, and a folder without clips', () => {
     const empty = path.join(tmp, 'empty');
     fs.mkdirSync(empty, { recursive: true });
