@@ -12,7 +12,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import * as tf from '@tensorflow/tfjs';
 import { REPO_ROOT } from '../adapters/config';
 import { LocalFolderStore } from '../adapters/storage/local';
@@ -20,6 +19,7 @@ import { initTf } from '../adapters/tf-backend';
 import { createClassifyHandler } from '../functions/classify';
 import { setLogSink } from '../functions/logger';
 import { ModelCache } from '../functions/model-cache';
+import { guardedFrameworkServer } from '../functions/request-body';
 import { encodeWav16 } from '../shared/audio/encode';
 import { CLASSES } from '../shared/constants';
 import { SEED_PIPELINE } from '../shared/features/pipeline';
@@ -60,7 +60,7 @@ async function serverMain(): Promise<void> {
   const models = new ModelCache({ resolveLatest: async () => null, fallback: { store: new LocalFolderStore(modelDir), prefix: '' }, refreshSec: 3600 });
   await models.identity();
   functions.http('classifyBench', createClassifyHandler({ models, maxUploadBytes: 50_000_000 }));
-  const server = getTestServer('classifyBench');
+  const server = guardedFrameworkServer('classifyBench');
   server.listen(0, '127.0.0.1', () => {
     const address = server.address() as { port: number };
     process.stdout.write(JSON.stringify({ port: address.port, model: modelSource, backend: tf.getBackend() }) + '\n');

@@ -8,95 +8,32 @@
  * POST application/json with MFCCs shaped (1, 87, 39, 1) or (87, 39) -> the original API's answer: the list
  * of three probabilities [buzzy, clean, muted]. The features are taken as the seed pipeline's raw
  * comprehensive MFCCs; a model trained with per-clip standardisation gets them standardised first.
+ * A single clip that is not a note (silence, steady noise, model unsure: shared/no-note.ts) is 422 no_note with
+ * its reason and level; in a multipart answer each result carries its own `error`.
  * GET -> health and the serving model. Errors: `{"error": {"code", "message"}}` (see docs/cloud.md).
+ * Bodies are read here, not by the framework (functions/request-body.ts): header first, under the size cap.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
-import busboy from 'busboy';
 import { loadAudio } from '../shared/audio/load';
 import { toPrediction } from '../shared/classifier';
 import { CLIP_SAMPLES, CLIP_SECONDS, FEATURE_COEFFS, FEATURE_FRAMES, SAMPLE_RATE } from '../shared/constants';
+import { assessNoNote, describeNoNote, measureClipLevels, NoNote } from '../shared/no-note';
 import { PIPELINE_NAME, standardizePerClip } from '../shared/features/pipeline';
 import type { TfClipClassifier } from '../shared/model/classifier';
 import { errorBody, HttpError, toHttpError } from './http-errors';
 import { errorFields, log } from './logger';
 import type { ModelCache } from './model-cache';
+import { closeAfterAnswer, readBody, readMultipartFiles, requestContentType, sniffWav, UploadedFile } from './request-body';
 
 export const WAV_CONTENT_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave', 'application/octet-stream'];
 /** At most this many files per multipart request (each is decoded and classified in one batch). */
 export const MAX_FILES_PER_REQUEST = 64;
+/** MFCC JSON is ~60 KB; anything far bigger is refused (413) while it is read. */
+export const MAX_JSON_BYTES = 4 * 1024 * 1024;
 
 export interface ClassifyDeps {
   models: ModelCache;
   maxUploadBytes: number;
-}
-
-interface UploadedFile {
-  file: string;
-  bytes: Uint8Array;
-}
-
-function contentTypeOf(req: Request): string {
-  return String(req.headers['content-type'] ?? '')
-    .split(';')[0]
-    .trim()
-    .toLowerCase();
-}
-
-/** The request body: the framework's rawBody, or the stream read here (with the size cap). */
-async function bodyBytes(req: Request, cap: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > cap) throw new HttpError(413, 'too_large', `request body is ${declared} bytes, the limit is ${cap}`);
-  let body: Buffer;
-  if (Buffer.isBuffer(req.rawBody)) body = req.rawBody;
-  else if (Buffer.isBuffer(req.body)) body = req.body;
-  else if (typeof req.body === 'string') body = Buffer.from(req.body);
-  else if (req.readable) {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > cap) throw new HttpError(413, 'too_large', `request body exceeds the limit of ${cap} bytes`);
-      chunks.push(chunk);
-    }
-    body = Buffer.concat(chunks);
-  } else body = Buffer.alloc(0);
-  if (body.length > cap) throw new HttpError(413, 'too_large', `request body is ${body.length} bytes, the limit is ${cap}`);
-  return body;
-}
-
-function multipartFiles(req: Request, body: Buffer, cap: number): Promise<UploadedFile[]> {
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: req.headers, limits: { files: MAX_FILES_PER_REQUEST, fileSize: cap } });
-    } catch (err) {
-      reject(new HttpError(400, 'bad_multipart', `malformed multipart request: ${(err as Error).message}`));
-      return;
-    }
-    const files: UploadedFile[] = [];
-    const reading: Promise<void>[] = [];
-    let failure: HttpError | null = null;
-    parser.on('file', (field, stream, info) => {
-      const chunks: Buffer[] = [];
-      const name = info.filename || field || `file${files.length + reading.length + 1}`;
-      reading.push(
-        new Promise<void>((done) => {
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('limit', () => (failure ??= new HttpError(413, 'too_large', `file '${name}' exceeds the limit of ${cap} bytes`)));
-          stream.on('close', () => {
-            files.push({ file: name, bytes: new Uint8Array(Buffer.concat(chunks)) });
-            done();
-          });
-        }),
-      );
-    });
-    parser.on('filesLimit', () => (failure ??= new HttpError(400, 'too_many_files', `at most ${MAX_FILES_PER_REQUEST} files per request`)));
-    parser.on('error', (err: Error) => reject(new HttpError(400, 'bad_multipart', `malformed multipart request: ${err.message}`)));
-    parser.on('close', () => {
-      Promise.all(reading).then(() => (failure ? reject(failure) : resolve(files)), reject);
-    });
-    parser.end(body);
-  });
 }
 
 /** MFCCs as the original API took them: (1, 87, 39, 1) or (87, 39) nested arrays -> frame-major values. */
@@ -138,6 +75,10 @@ function classifyFeatureJson(classifier: TfClipClassifier, body: unknown): numbe
   return [p.buzzy, p.clean, p.muted];
 }
 
+function noNoteError(noNote: NoNote): { code: 'no_note'; message: string; reason: NoNote['reason']; levelDb: number } {
+  return { code: 'no_note', message: describeNoNote(noNote), reason: noNote.reason, levelDb: noNote.levelDb };
+}
+
 async function classifyWavFiles(classifier: TfClipClassifier, files: UploadedFile[], maxBytes: number) {
   const decoded = files.map(({ file, bytes }) => {
     try {
@@ -152,6 +93,8 @@ async function classifyWavFiles(classifier: TfClipClassifier, files: UploadedFil
   const probabilities = await classifier.classifyClips(clips);
   return decoded.map(({ file, audio }, i) => {
     const prediction = toPrediction(probabilities[i]);
+    const levels = measureClipLevels(clips[i]);
+    const noNote = assessNoNote(levels, prediction.probabilities);
     return {
       file,
       label: prediction.label,
@@ -160,6 +103,8 @@ async function classifyWavFiles(classifier: TfClipClassifier, files: UploadedFil
       durationSec: audio.durationSec,
       truncated: audio.samples.length > CLIP_SAMPLES,
       padded: audio.samples.length < CLIP_SAMPLES,
+      levelDb: levels.levelDb,
+      ...(noNote ? { error: noNoteError(noNote) } : {}),
     };
   });
 }
@@ -179,9 +124,9 @@ export function createClassifyHandler(deps: ClassifyDeps): (req: Request, res: R
         res.set('Allow', 'GET, POST');
         throw new HttpError(405, 'method_not_allowed', `${req.method} is not supported; POST audio or features, GET for health`);
       }
-      const type = contentTypeOf(req);
+      const type = requestContentType(req);
       if (type === 'application/json') {
-        const body = Buffer.isBuffer(req.body) || typeof req.body !== 'object' || req.body === null ? parseJsonBody(await bodyBytes(req, deps.maxUploadBytes)) : req.body;
+        const body = await readJsonBody(req, deps.maxUploadBytes);
         const result = await deps.models.use((c) => {
           fields.model = c.identity;
           return classifyFeatureJson(c, body);
@@ -191,11 +136,13 @@ export function createClassifyHandler(deps: ClassifyDeps): (req: Request, res: R
         return;
       }
       let files: UploadedFile[];
-      if (type === 'multipart/form-data') {
-        files = await multipartFiles(req, await bodyBytes(req, deps.maxUploadBytes), deps.maxUploadBytes);
+      const multipart = type === 'multipart/form-data';
+      if (multipart) {
+        files = await readMultipartFiles(req, { cap: deps.maxUploadBytes, maxFiles: MAX_FILES_PER_REQUEST });
         if (files.length === 0) throw new HttpError(400, 'no_files', 'the multipart request contains no file');
       } else if (WAV_CONTENT_TYPES.includes(type)) {
-        files = [{ file: String(req.headers['x-file-name'] ?? 'upload.wav'), bytes: new Uint8Array(await bodyBytes(req, deps.maxUploadBytes)) }];
+        const file = String(req.headers['x-file-name'] ?? 'upload.wav');
+        files = [{ file, bytes: new Uint8Array(await readBody(req, { cap: deps.maxUploadBytes, sniff: sniffWav(file) })) }];
       } else {
         throw new HttpError(415, 'unsupported_media_type', `content type '${type || '(none)'}' is not supported; send ${WAV_CONTENT_TYPES.join(', ')}, multipart/form-data or application/json`);
       }
@@ -204,12 +151,20 @@ export function createClassifyHandler(deps: ClassifyDeps): (req: Request, res: R
         fields.model = c.identity;
         return { results: await classifyWavFiles(c, files, deps.maxUploadBytes), model: { ...c.identity } };
       });
+      // One clip that is not a note is an error (422); in a multipart answer each result carries its own.
+      const single = body.results[0];
+      if (!multipart && single.error) {
+        const { code, message, ...details } = single.error;
+        fields.noNote = details.reason;
+        throw new HttpError(422, code, `${single.file}: ${message}`, details);
+      }
       res.status(200).json(body);
     } catch (err) {
       const http = toHttpError(err);
       status = http.status;
       if (status >= 500) log('ERROR', 'classify failed', errorFields(err));
       fields.error = http.code;
+      closeAfterAnswer(req, res);
       res.status(http.status).json(errorBody(http));
     } finally {
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -230,7 +185,9 @@ export function createClassifyHandler(deps: ClassifyDeps): (req: Request, res: R
   };
 }
 
-function parseJsonBody(bytes: Buffer): unknown {
+/** The JSON body, parsed by us (never by the framework), so a malformed one gets our error shape. */
+async function readJsonBody(req: Request, maxUploadBytes: number): Promise<unknown> {
+  const bytes = await readBody(req, { cap: Math.min(MAX_JSON_BYTES, maxUploadBytes) });
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (err) {

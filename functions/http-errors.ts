@@ -6,6 +6,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra fields of the error object (no_note: reason, levelDb). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -19,6 +21,6 @@ export function toHttpError(err: unknown): HttpError {
   return new HttpError(500, 'internal', 'internal error');
 }
 
-export function errorBody(err: HttpError): { error: { code: string; message: string } } {
-  return { error: { code: err.code, message: err.message } };
+export function errorBody(err: HttpError): { error: { code: string; message: string } & Record<string, unknown> } {
+  return { error: { code: err.code, message: err.message, ...err.details } };
 }

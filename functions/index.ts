@@ -9,6 +9,11 @@ import { createRetrainHandler } from './retrain';
 import type { MessagePublishedEvent } from '../adapters/queue/types';
 import { runtime } from './runtime';
 import { createSplitTakeHandler } from './split-take';
+import { guardServerBodies, isFrameworkTarget } from './request-body';
+
+// In the classify instance, request bodies are read by the handler, not buffered by the framework first
+// (functions/request-body.ts): the guard must be in place before the framework's server takes requests.
+if (isFrameworkTarget('classify')) guardServerBodies();
 
 // Handlers are built on first use, so loading this module costs nothing until a request arrives.
 let classifyHandler: ReturnType<typeof createClassifyHandler> | undefined;

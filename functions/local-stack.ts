@@ -6,7 +6,6 @@
  *   - the retrain queue (a folder of message files, see adapters/queue/folder.ts) feeding the retrain handler.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -17,6 +16,7 @@ import type { SubscribableQueue } from '../adapters/queue/types';
 import { createClassifyHandler } from './classify';
 import { storageFinalizedEvent } from './events';
 import { errorFields, log } from './logger';
+import { guardedFrameworkServer } from './request-body';
 import { createRetrainHandler } from './retrain';
 import { createRuntime, FunctionsRuntime } from './runtime';
 import { createSplitTakeHandler } from './split-take';
@@ -52,7 +52,7 @@ export async function startLocalStack(config: Config, options: { port?: number }
   // classify: the framework's server for the registered function, bound to loopback by us.
   const name = `classifyLocal${registered++}`;
   functions.http(name, createClassifyHandler(runtime.classify));
-  const server: Server = getTestServer(name);
+  const server: Server = guardedFrameworkServer(name);
   // The take pages share the port under /takes/ (GET / and POST / stay classify's).
   mountTakePages(server, createTakePagesHandler(takesDepsOf(runtime)));
   await new Promise<void>((resolve, reject) => {

@@ -21,6 +21,7 @@ import { renderTakeView } from '../shared/page/take-view';
 import { fileStem } from '../shared/report/corrections';
 import { HttpError } from './http-errors';
 import { errorFields, log } from './logger';
+import { requestContentType } from './request-body';
 import type { FunctionsRuntime } from './runtime';
 import { exportLabelsCsv, listTakes, loadTake, readTakeAudio, saveLabel, TakeError, takeState, TakesDeps, trainOnCorrections, uploadTake } from './takes';
 
@@ -120,7 +121,8 @@ function safeHost(origin: string): string | null {
 }
 
 function requireType(req: IncomingMessage, allowed: (type: string) => boolean, expected: string): void {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  // On the local stack's guarded server the Content-Type is moved out of the headers (functions/request-body.ts).
+  const type = requestContentType(req);
   if (!allowed(type)) throw new HttpError(415, 'unsupported_media_type', `expected Content-Type ${expected}, got '${type.slice(0, 60)}'`);
 }
 

@@ -43,3 +43,18 @@ export const MAX_INPUT_SAMPLE_RATE = 192000;
 
 /** Default cap on an uploaded WAV, overridable by configuration. */
 export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * "Not a note" (shared/no-note.ts): a clip is refused as a note when its loudest 46 ms frame is quieter than
+ * `silenceFloorDb` (dBFS RMS), when its frame levels vary less than `minLevelRangeDb` (stationary noise: hum,
+ * hiss, room tone — no attack, no decay), or when the model's top probability is below `minConfidence`.
+ * Chosen on generated data by `npx tsx scripts/no-note-thresholds.ts` (docs/cloud.md has its output); re-run it
+ * when the default model changes and copy the suggested minConfidence here.
+ */
+export const NO_NOTE_THRESHOLDS = {
+  silenceFloorDb: -80,
+  minLevelRangeDb: 3,
+  minConfidence: 0.5,
+} as const;
+/** Frame length of the no-note level measurement (46 ms at SAMPLE_RATE). */
+export const NO_NOTE_FRAME_SAMPLES = 1024;

@@ -103,10 +103,11 @@ export function formatReportTable(report: TakeReport): string {
   const lines = [`${report.source}: ${report.durationSec.toFixed(1)} s, model ${report.model.name} ${report.model.version}`, ''];
   lines.push(`${'#'.padStart(4)}  ${'time'.padEnd(9)}  ${'note'.padEnd(4)}  ${'label'.padEnd(5)}  confidence`);
   for (const n of report.notes) {
-    lines.push(`${String(n.index + 1).padStart(4)}  ${formatTime(n.onsetSec)}  ${(n.pitch?.name ?? '-').padEnd(4)}  ${n.label.padEnd(5)}  ${(n.confidence * 100).toFixed(1).padStart(5)}%`);
+    const noNote = n.noNote ? `  not a note (${n.noNote.reason}, ${n.noNote.levelDb.toFixed(1)} dBFS)` : '';
+    lines.push(`${String(n.index + 1).padStart(4)}  ${formatTime(n.onsetSec)}  ${(n.pitch?.name ?? '-').padEnd(4)}  ${n.label.padEnd(5)}  ${(n.confidence * 100).toFixed(1).padStart(5)}%${noNote}`);
   }
   const s = report.summary;
-  lines.push('', `${s.notes} notes: ${s.clean} clean, ${s.buzzy} buzzy, ${s.muted} muted`);
+  lines.push('', `${s.notes} notes: ${s.clean} clean, ${s.buzzy} buzzy, ${s.muted} muted${s.noNote ? `, ${s.noNote} not a note` : ''}`);
   return lines.join('\n') + '\n';
 }
 

@@ -170,6 +170,24 @@ export function parseFmtChunk(body: Uint8Array): WavFormat {
   return { encoding, channels, sampleRate, bitsPerSample, blockAlign, extensible };
 }
 
+/** Bytes that decide whether a stream can be a WAV at all (checkRiffHeader). */
+export const RIFF_HEADER_BYTES_NEEDED = RIFF_HEADER_BYTES;
+
+/**
+ * Throws unless the first 12 bytes are a little-endian RIFF/WAVE header. Upload paths call it on the first bytes
+ * that arrive, so a body that is not a WAV is refused before the rest of it is read.
+ */
+export function checkRiffHeader(head: Uint8Array): void {
+  const riffId = ascii(head, 0, 4);
+  const waveId = ascii(head, 8, 4);
+  if (riffId === 'RIFX' || riffId === 'RF64') {
+    throw new AudioDecodeError('unsupported_format', `${riffId} files are not supported (only little-endian RIFF WAVE)`);
+  }
+  if (riffId !== 'RIFF' || waveId !== 'WAVE') {
+    throw new AudioDecodeError('not_wav', 'not a WAV file (no RIFF/WAVE header)');
+  }
+}
+
 /**
  * Walks the RIFF chunks up to the data chunk. Chunks it does not need (LIST, fact, bext, PEAK, JUNK...)
  * are skipped by their size (plus the pad byte of odd sizes); nothing after the data chunk is read.
@@ -180,14 +198,7 @@ export function* wavLayoutParser(fileSize: number): Generator<ReadRequest, WavLa
     throw new AudioDecodeError('truncated', `file is ${fileSize} bytes: too short for a RIFF/WAVE header`);
   }
   const head = yield { offset: 0, length: RIFF_HEADER_BYTES };
-  const riffId = ascii(head, 0, 4);
-  const waveId = ascii(head, 8, 4);
-  if (riffId === 'RIFX' || riffId === 'RF64') {
-    throw new AudioDecodeError('unsupported_format', `${riffId} files are not supported (only little-endian RIFF WAVE)`);
-  }
-  if (riffId !== 'RIFF' || waveId !== 'WAVE') {
-    throw new AudioDecodeError('not_wav', 'not a WAV file (no RIFF/WAVE header)');
-  }
+  checkRiffHeader(head);
   const riffSize = view(head).getUint32(4, true);
   const riffSizeIsPlaceholder = riffSize === 0 || riffSize === UNKNOWN_SIZE;
 

@@ -12,7 +12,8 @@ import { TrackedOnset } from '../onsets/tracker';
 import { describeSegment } from '../features/descriptors';
 import { NOTE_PITCH_DEFAULTS, NotePitchEstimator } from '../pitch/note-pitch';
 import { DEFAULT_OVERLAP_POLICY, OverlapPolicy, PRE_ONSET_SAMPLES, clipWindow, cutClip, isOverlapPolicy, OVERLAP_POLICIES } from './clips';
-import { REPORT_FORMAT, REPORT_VERSION, ReportNote, TakeReport } from './schema';
+import { REPORT_FORMAT, REPORT_VERSION, ReportNote, ReportSummary, TakeReport } from './schema';
+import { assessNoNote, ClipLevels, measureClipLevels } from '../no-note';
 
 /** Decoded audio held in memory (shared/audio/load.ts LoadedAudio). */
 export interface InMemoryAudio {
@@ -80,6 +81,8 @@ interface PendingNote {
 interface ReadyNote {
   note: Omit<ReportNote, 'label' | 'confidence' | 'probabilities'>;
   clip: Float32Array;
+  /** Frame levels of the clip's part inside the take (for the "not a note" verdict). */
+  levels: ClipLevels;
 }
 
 function round(x: number, digits: number): number {
@@ -182,6 +185,7 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       timings.pitch += t2 - t1;
       const onsetSec = cur.sample / SAMPLE_RATE;
       const w = clipWindow(cur.sample);
+      const levels = measureClipLevels(clip, Math.max(0, -w.start), finished ? received - w.start : CLIP_SAMPLES);
       ready.push({
         note: {
           index: noteIndex++,
@@ -193,6 +197,7 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
           onsetStrength: round(cur.onset.strength, 2),
         },
         clip,
+        levels,
       });
       pending.shift();
     }
@@ -225,7 +230,8 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       }
       const rounded = Object.fromEntries(CLASSES.map((c) => [c, round(p[c], 6)])) as ClassProbabilities;
       const pred = toPrediction(rounded);
-      notes.push({ ...r.note, label: pred.label, confidence: pred.confidence, probabilities: rounded } as ReportNote);
+      const noNote = assessNoNote(r.levels, rounded);
+      notes.push({ ...r.note, label: pred.label, confidence: pred.confidence, probabilities: rounded, ...(noNote ? { noNote } : {}) } as ReportNote);
     });
   };
 
@@ -273,8 +279,8 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
   options.onProgress?.({ processedSec: received / SAMPLE_RATE, totalSec: audio.durationSec, notes: noteIndex });
   timings.total = now() - started;
 
-  const summary = { notes: notes.length, clean: 0, buzzy: 0, muted: 0 };
-  for (const n of notes) summary[n.label]++;
+  const summary: ReportSummary = { notes: notes.length, clean: 0, buzzy: 0, muted: 0, noNote: 0 };
+  for (const n of notes) summary[n.noNote ? 'noNote' : n.label]++;
   return {
     format: REPORT_FORMAT,
     version: REPORT_VERSION,

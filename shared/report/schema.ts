@@ -1,15 +1,20 @@
 /**
  * The take report: for every note, when it was played, which note it was, and whether it rang clean,
- * buzzed or was muted. JSON, format "buzzfinder-report" version 1. `validateTakeReport` is the single
+ * buzzed or was muted. JSON, format "buzzfinder-report" version 2. `validateTakeReport` is the single
  * check used by tests, the CLI and the cloud function before a report is written anywhere.
+ * Version 2 (the "not a note" outcome) adds `notes[].noNote` and `summary.noNote`; version 1 reports are still
+ * read (`readTakeReport` upgrades them: no note of a v1 report is refused, so `summary.noNote` is 0).
  */
 import { BuzzfinderError } from '../errors';
 import { CLASSES, CLIP_SECONDS, ToneClass, isToneClass } from '../constants';
 import { ClassProbabilities, ModelIdentity } from '../classifier';
 import type { NotePitch } from '../pitch/estimate';
+import { isNoNoteReason, NO_NOTE_REASONS, NoNote } from '../no-note';
 
 export const REPORT_FORMAT = 'buzzfinder-report';
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
+/** Versions this reader accepts (older ones are upgraded by readTakeReport). */
+export const READABLE_REPORT_VERSIONS = [1, 2] as const;
 
 export interface ReportNote {
   index: number;
@@ -32,18 +37,24 @@ export interface ReportNote {
   /** Mean spectral centroid (Hz) and flatness (0 tonal .. 1 noise) of the note's segment (meyda). */
   centroidHz?: number;
   flatness?: number;
+  /** Present when the onset is not a note (silence, steady noise, model not confident): the note keeps the
+   *  model's argmax in label/probabilities but is counted in summary.noNote, not in clean/buzzy/muted. */
+  noNote?: NoNote;
 }
 
 export interface ReportSummary {
+  /** Every entry of `notes`, no_note ones included. */
   notes: number;
   clean: number;
   buzzy: number;
   muted: number;
+  /** Entries with `noNote` (version 2; absent from version 1 reports). */
+  noNote: number;
 }
 
 export interface TakeReport {
   format: typeof REPORT_FORMAT;
-  version: typeof REPORT_VERSION;
+  version: (typeof READABLE_REPORT_VERSIONS)[number];
   source: string;
   /** The file's own sample rate (analysis runs at SAMPLE_RATE). */
   sampleRate: number;
@@ -103,7 +114,13 @@ function validatePitch(v: unknown, path: string): void {
   if (nearest !== midi) throw new ReportValidationError(`${path}.midi`, `midi ${midi} does not match ${hz} Hz (nearest ${nearest})`);
 }
 
-function validateNote(v: unknown, i: number, durationSec: number, previousOnset: number): void {
+function validateNoNote(v: unknown, path: string): void {
+  if (!isObject(v)) throw new ReportValidationError(path, `expected {reason, levelDb}, got ${describe(v)}`);
+  if (!isNoNoteReason(v.reason)) throw new ReportValidationError(`${path}.reason`, `expected one of ${NO_NOTE_REASONS.join(', ')}, got ${describe(v.reason)}`);
+  num(v, 'levelDb', path, { min: -200, max: 20 });
+}
+
+function validateNote(v: unknown, i: number, durationSec: number, previousOnset: number, version: number): void {
   const path = `notes[${i}]`;
   if (!isObject(v)) throw new ReportValidationError(path, `expected an object, got ${describe(v)}`);
   const index = num(v, 'index', path, { integer: true });
@@ -130,13 +147,20 @@ function validateNote(v: unknown, i: number, durationSec: number, previousOnset:
   if (!('pitch' in v)) throw new ReportValidationError(`${path}.pitch`, 'missing (use null for an unpitched note)');
   validatePitch(v.pitch, `${path}.pitch`);
   for (const k of ['rmsDb', 'peakDb', 'onsetStrength', 'centroidHz', 'flatness']) if (k in v) num(v, k, path);
+  if ('noNote' in v) {
+    if (version < 2) throw new ReportValidationError(`${path}.noNote`, 'not part of a version 1 report');
+    validateNoNote(v.noNote, `${path}.noNote`);
+  }
 }
 
 /** Returns the value typed as a TakeReport, or throws ReportValidationError naming the first problem's path. */
 export function validateTakeReport(value: unknown): TakeReport {
   if (!isObject(value)) throw new ReportValidationError('$', `expected an object, got ${describe(value)}`);
   if (value.format !== REPORT_FORMAT) throw new ReportValidationError('$.format', `expected "${REPORT_FORMAT}", got ${describe(value.format)}`);
-  if (value.version !== REPORT_VERSION) throw new ReportValidationError('$.version', `unsupported version ${describe(value.version)} (this reader knows ${REPORT_VERSION})`);
+  const version = value.version;
+  if (!(READABLE_REPORT_VERSIONS as readonly unknown[]).includes(version)) {
+    throw new ReportValidationError('$.version', `unsupported version ${describe(version)} (this reader knows ${READABLE_REPORT_VERSIONS.join(', ')})`);
+  }
   str(value, 'source', '$');
   num(value, 'sampleRate', '$', { integer: true, min: 1 });
   const durationSec = num(value, 'durationSec', '$', { min: 0 });
@@ -147,11 +171,11 @@ export function validateTakeReport(value: unknown): TakeReport {
   const notes = value.notes;
   if (!Array.isArray(notes)) throw new ReportValidationError('$.notes', `expected an array, got ${describe(notes)}`);
   let previous = 0;
-  const counts: Record<ToneClass, number> = { buzzy: 0, clean: 0, muted: 0 };
+  const counts: Record<ToneClass | 'noNote', number> = { buzzy: 0, clean: 0, muted: 0, noNote: 0 };
   notes.forEach((n, i) => {
-    validateNote(n, i, durationSec, previous);
+    validateNote(n, i, durationSec, previous, version as number);
     previous = (n as Obj).onsetSec as number;
-    counts[(n as Obj).label as ToneClass]++;
+    counts['noNote' in (n as Obj) ? 'noNote' : ((n as Obj).label as ToneClass)]++;
   });
   const summary = value.summary;
   if (!isObject(summary)) throw new ReportValidationError('$.summary', `expected an object, got ${describe(summary)}`);
@@ -159,8 +183,19 @@ export function validateTakeReport(value: unknown): TakeReport {
   if (total !== notes.length) throw new ReportValidationError('$.summary.notes', `expected ${notes.length} (the number of notes), got ${total}`);
   for (const c of CLASSES) {
     const n = num(summary, c, '$.summary', { integer: true, min: 0 });
-    if (n !== counts[c]) throw new ReportValidationError(`$.summary.${c}`, `expected ${counts[c]} (notes labelled ${c}), got ${n}`);
+    if (n !== counts[c]) throw new ReportValidationError(`$.summary.${c}`, `expected ${counts[c]} (notes labelled ${c}, no_note ones excluded), got ${n}`);
+  }
+  if (version !== 1) {
+    const n = num(summary, 'noNote', '$.summary', { integer: true, min: 0 });
+    if (n !== counts.noNote) throw new ReportValidationError('$.summary.noNote', `expected ${counts.noNote} (notes with noNote), got ${n}`);
   }
   if (value.analysis !== undefined && !isObject(value.analysis)) throw new ReportValidationError('$.analysis', `expected an object, got ${describe(value.analysis)}`);
   return value as unknown as TakeReport;
+}
+
+/** Validates a report of any readable version and returns it in the current version (v1: summary.noNote = 0). */
+export function readTakeReport(value: unknown): TakeReport {
+  const report = validateTakeReport(value);
+  if (report.version === REPORT_VERSION) return report;
+  return { ...report, version: REPORT_VERSION, summary: { ...report.summary, noNote: 0 } };
 }

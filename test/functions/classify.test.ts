@@ -3,10 +3,10 @@
  * seed-CNN artifact: every answer is checked against the classifier run directly on the same input.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { createClassifyHandler } from '../../functions/classify';
 import { ModelCache } from '../../functions/model-cache';
+import { guardedFrameworkServer } from '../../functions/request-body';
 import { encodeWav16 } from '../../shared/audio/encode';
 import { loadAudio } from '../../shared/audio/load';
 import { CLIP_SAMPLES, FEATURE_COEFFS, FEATURE_FRAMES } from '../../shared/constants';
@@ -38,7 +38,7 @@ afterAll(() => {
   reference.dispose();
 });
 
-const server = (name = 'classifyTest') => getTestServer(name);
+const server = (name = 'classifyTest') => guardedFrameworkServer(name);
 const wav = (seconds: number, rate = 22050, hz = 196) => Buffer.from(encodeWav16(pluck(seconds, rate, hz), rate));
 
 async function expected(bytes: Buffer) {
@@ -203,10 +203,11 @@ describe('classify: health, no model, logs', () => {
 });
 
 describe('classify: malformed JSON', () => {
-  // The functions framework parses application/json itself and answers 400 before the handler runs
-  // (documented in docs/cloud.md); the handler's own bad_json covers bodies it reads itself.
-  test('a body that is not JSON is a 400', async () => {
+  // The body guard keeps the framework's JSON parser away, so the handler parses and answers in our shape.
+  test('a body that is not JSON is a 400 bad_json in our JSON shape', async () => {
     const res = await request(server()).post('/').set('Content-Type', 'application/json').send('{"not json');
     expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body.error.code).toBe('bad_json');
   });
 });

@@ -41,8 +41,11 @@ describe('model CLI commands', () => {
     const wav = path.join(tmp, 'ds', fs.readdirSync(path.join(tmp, 'ds', 'muted'))[0] ? 'muted' : 'clean');
     const first = path.join(wav, fs.readdirSync(wav)[0]);
     const classify = cli('classify', realClip(), first, '--model', out, '--json');
-    expect(classify.code).toBe(0);
     const results = JSON.parse(classify.stdout);
+    // A 2-epoch model may be unsure of a clip: that clip is no_note (label kept) and the exit status is 1.
+    const errors = results.filter((r: { error?: unknown }) => r.error).map((r: { error: { code: string } }) => r.error.code);
+    expect(errors.every((c: string) => c === 'no_note')).toBe(true);
+    expect(classify.code).toBe(errors.length > 0 ? 1 : 0);
     expect(results.map((r: { file: string }) => r.file)).toEqual([realClip(), first]);
     for (const r of results) {
       expect(CLASSES).toContain(r.label);
@@ -83,10 +86,13 @@ describe('model CLI commands', () => {
   it('reports bad input with a code and a non-zero exit', () => {
     const notWav = path.join(tmp, 'not.wav');
     fs.writeFileSync(notWav, 'this is plain text, not a RIFF/WAVE file. '.repeat(4));
-    const bad = cli('classify', notWav, '--json');
+    const bad = cli('classify', notWav, realClip(), '--json');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/error \[not_wav\]: .*not\.wav/);
-    expect(bad.stdout).toBe('');
+    // Each file stands alone: the bad one carries its error, the good one is still classified.
+    const [badItem, goodItem] = JSON.parse(bad.stdout);
+    expect(badItem).toEqual({ file: notWav, error: { code: 'not_wav', message: expect.stringMatching(/not\.wav/) } });
+    expect(CLASSES).toContain(goodItem.label);
     expect(cli('classify').code).toBe(2);
     expect(cli('train', '--out', path.join(tmp, 'x')).code).toBe(2);
     const noNetwork = cli('train', '--data', path.join(tmp, 'ds'), '--out', path.join(tmp, 'x'), '--pipeline', 'log-mel');

@@ -117,9 +117,11 @@ describe('buzzfinder personalize', () => {
   it('loads in classify --model and report --model', async () => {
     const clip = path.join(shotsDir, 'clean', fs.readdirSync(path.join(shotsDir, 'clean'))[0]);
     const classified = await runMain(['classify', clip, '--model', outDir, '--json']);
-    expect(classified.code).toBe(0);
     const [result] = JSON.parse(classified.stdout);
     expect(['buzzy', 'clean', 'muted']).toContain(result.label);
+    // A tiny model may be unsure of the clip: then it is no_note (label kept) and the exit status is 1.
+    expect(classified.code).toBe(result.error ? 1 : 0);
+    if (result.error) expect(result.error.code).toBe('no_note');
     const take = synthesizeTake({ seconds: 3, seed: 2, condition: 'mixed' });
     const takeFile = path.join(tmp, 'take.wav');
     fs.writeFileSync(takeFile, encodeWav16(take.samples, take.sampleRate));
@@ -138,10 +140,13 @@ describe('buzzfinder personalize', () => {
     functions.http('classifyPersonalized', createClassifyHandler(rt.classify));
     const clip = fs.readFileSync(path.join(shotsDir, 'muted', fs.readdirSync(path.join(shotsDir, 'muted'))[0]));
     const res = await request(getTestServer('classifyPersonalized')).post('/').set('Content-Type', 'audio/wav').send(clip);
+    const health = await request(getTestServer('classifyPersonalized')).get('/');
     rt.modelCache.dispose();
     fs.rmSync(path.join(tmp, 'stack'), { recursive: true, force: true });
-    expect(res.status).toBe(200);
-    expect(res.body.model).toEqual({ name: 'buzzfinder', version: summary.version });
+    // 200, or 422 no_note when the tiny model is unsure of the clip (docs/cloud.md "Not a note").
+    if (res.status === 422) expect(res.body.error.code).toBe('no_note');
+    else expect(res.status).toBe(200);
+    expect(health.body.model).toEqual({ name: 'buzzfinder', version: summary.version });
   });
 
   it('can be registered and served from the registry, and a retrain job fine-tunes --from it', async () => {

@@ -7,7 +7,7 @@ import { onsetScores } from '../../shared/onsets/evaluate';
 import { midiToHz, centsBetween } from '../../shared/pitch/notes';
 import { ReportBuildError, StreamedAudio, buildTakeReport } from '../../shared/report/build';
 import { DEFAULT_OVERLAP_POLICY, cutClip } from '../../shared/report/clips';
-import { ReportValidationError, TakeReport, validateTakeReport } from '../../shared/report/schema';
+import { readTakeReport, REPORT_VERSION, ReportValidationError, TakeReport, validateTakeReport } from '../../shared/report/schema';
 import { Rng } from '../../shared/rng';
 import { synthesizeTake } from '../../shared/synth/take';
 import { FakeClassifier } from './fake-classifier';
@@ -41,12 +41,12 @@ describe('buildTakeReport', () => {
 
   it('returns a valid report with the required keys', () => {
     expect(validateTakeReport(report)).toBe(report);
-    expect(report).toMatchObject({ format: 'buzzfinder-report', version: 1, source: 'take.wav', sampleRate: 44100, model: { name: 'fake', version: 'test-1' } });
+    expect(report).toMatchObject({ format: 'buzzfinder-report', version: 2, source: 'take.wav', sampleRate: 44100, model: { name: 'fake', version: 'test-1' } });
     expect(report.durationSec).toBeCloseTo(24, 3);
     const n = report.notes[0];
     expect(Object.keys(n)).toEqual(expect.arrayContaining(['index', 'onsetSec', 'startSec', 'endSec', 'label', 'confidence', 'probabilities', 'pitch']));
     expect(report.summary.notes).toBe(report.notes.length);
-    expect(report.summary.clean + report.summary.buzzy + report.summary.muted).toBe(report.notes.length);
+    expect(report.summary.clean + report.summary.buzzy + report.summary.muted + report.summary.noNote).toBe(report.notes.length);
     expect(new Set(report.notes.map((x) => x.label)).size).toBeGreaterThan(1);
   });
 
@@ -100,7 +100,7 @@ describe('buildTakeReport', () => {
   it('handles silence and a note in the first/last instants (full-length, zero-padded clips)', async () => {
     const empty = await buildTakeReport({ source: 's', audio: { sampleRate: SR, durationSec: 3, samples: new Float32Array(SR * 3) }, classifier: new FakeClassifier() });
     expect(validateTakeReport(empty).notes).toEqual([]);
-    expect(empty.summary).toEqual({ notes: 0, clean: 0, buzzy: 0, muted: 0 });
+    expect(empty.summary).toEqual({ notes: 0, clean: 0, buzzy: 0, muted: 0, noNote: 0 });
     // Two plucks: 0.02 s after the start and 0.3 s before the end.
     const y = new Float32Array(SR * 3);
     const rng = new Rng(4);
@@ -131,7 +131,7 @@ describe('buildTakeReport', () => {
 describe('validateTakeReport', () => {
   const good = {
     format: 'buzzfinder-report',
-    version: 1,
+    version: 2,
     source: 'take.wav',
     sampleRate: 48000,
     durationSec: 10,
@@ -140,7 +140,7 @@ describe('validateTakeReport', () => {
       { index: 0, onsetSec: 1.234, startSec: 1.134, endSec: 3.134, label: 'clean', confidence: 0.97, probabilities: { buzzy: 0.02, clean: 0.97, muted: 0.01 }, pitch: { hz: 110.2, midi: 45, name: 'A2' } },
       { index: 1, onsetSec: 2, startSec: 1.9, endSec: 3.9, label: 'muted', confidence: 0.6, probabilities: { buzzy: 0.1, clean: 0.3, muted: 0.6 }, pitch: null },
     ],
-    summary: { notes: 2, clean: 1, buzzy: 0, muted: 1 },
+    summary: { notes: 2, clean: 1, buzzy: 0, muted: 1, noNote: 0 },
   };
   const clone = () => JSON.parse(JSON.stringify(good));
 
@@ -148,9 +148,30 @@ describe('validateTakeReport', () => {
     expect(validateTakeReport(clone())).toEqual(good);
   });
 
+  it('counts a noNote note in summary.noNote, not in its label', () => {
+    const r = clone();
+    r.notes[1].noNote = { reason: 'low_confidence', levelDb: -41.5 };
+    r.summary = { notes: 2, clean: 1, buzzy: 0, muted: 0, noNote: 1 };
+    expect(validateTakeReport(r)).toEqual(r);
+  });
+
+  it('reads a version 1 report (no summary.noNote) and upgrades it to the current version', () => {
+    const v1 = clone();
+    v1.version = 1;
+    delete v1.summary.noNote;
+    expect(validateTakeReport(v1)).toEqual(v1);
+    expect(readTakeReport(v1)).toEqual({ ...v1, version: REPORT_VERSION, summary: { ...v1.summary, noNote: 0 } });
+    expect(readTakeReport(clone())).toEqual(good);
+  });
+
   const broken: [string, (r: ReturnType<typeof clone>) => void, RegExp][] = [
     ['not an object', (r) => Object.assign(r, { format: undefined }), /\$\.format/],
-    ['wrong version', (r) => (r.version = 2), /\$\.version: unsupported version 2/],
+    ['wrong version', (r) => (r.version = 3), /\$\.version: unsupported version 3/],
+    ['summary.noNote missing in v2', (r) => delete r.summary.noNote, /\$\.summary\.noNote: expected a finite number/],
+    ['noNote with an unknown reason', (r) => (r.notes[1].noNote = { reason: 'quiet', levelDb: -90 }), /notes\[1\]\.noNote\.reason: expected one of silence, noise, low_confidence/],
+    ['noNote without levelDb', (r) => (r.notes[1].noNote = { reason: 'silence' }), /notes\[1\]\.noNote\.levelDb: expected a finite number/],
+    ['noNote note counted as its label', (r) => (r.notes[1].noNote = { reason: 'noise', levelDb: -50 }), /\$\.summary\.muted: expected 0/],
+    ['noNote in a version 1 report', (r) => Object.assign(r, { version: 1, summary: { notes: 2, clean: 1, buzzy: 0, muted: 0 } }, { notes: [r.notes[0], { ...r.notes[1], noNote: { reason: 'noise', levelDb: -50 } }] }), /notes\[1\]\.noNote: not part of a version 1 report/],
     ['missing model version', (r) => delete r.model.version, /\$\.model\.version: expected a non-empty string/],
     ['unknown label', (r) => (r.notes[0].label = 'fuzzy'), /notes\[0\]\.label: expected one of buzzy, clean, muted, got "fuzzy"/],
     ['probabilities not summing to 1', (r) => (r.notes[0].probabilities.clean = 0.5), /notes\[0\]\.probabilities: must sum to 1/],
