@@ -60,7 +60,7 @@ describe('buzzfinder report', () => {
     const r = await capture(['report', wav, '--model', modelDir, '--overlap', 'keep']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/#\s+time\s+note\s+label\s+confidence/);
-    expect(r.out).toMatch(/^\s+1\s+00:0\d\.\d{3}\s+\S+\s+(clean|buzzy|muted)\s+\d+\.\d%$/m);
+    expect(r.out).toMatch(/^\s+1\s+00:0\d\.\d{3}\s+\S+\s+(clean|buzzy|muted)\s+\d+\.\d%( {2}not a note \((silence|noise|low_confidence), -?\d+\.\d dBFS\))?$/m);
     expect(r.out).toMatch(/\d+ notes: \d+ clean, \d+ buzzy, \d+ muted/);
     expect(formatTime(75.5)).toBe('01:15.500');
   });
