@@ -60,6 +60,8 @@ export function parseFeatureJson(value: unknown): Float32Array {
 }
 
 function classifyFeatureJson(classifier: TfClipClassifier, body: unknown): number[] {
+  // Malformed features are the caller's mistake whatever model serves (400) — checked before the model's input (422).
+  const values = parseFeatureJson(body);
   if (classifier.pipeline.name !== PIPELINE_NAME) {
     // MFCCs cannot be turned back into audio, so a model on another input (e.g. log-mel) cannot answer them.
     throw new HttpError(
@@ -68,7 +70,6 @@ function classifyFeatureJson(classifier: TfClipClassifier, body: unknown): numbe
       `model ${classifier.identity.name}@${classifier.identity.version} takes '${classifier.pipeline.name}' features computed from audio; send the WAV instead of MFCCs`,
     );
   }
-  const values = parseFeatureJson(body);
   // The original's input is the seed pipeline's raw MFCCs; a standardising model gets them standardised.
   if (classifier.pipeline.normalization === 'per-clip-standardize') standardizePerClip(values, { frames: FEATURE_FRAMES, coefficients: FEATURE_COEFFS });
   const [p] = classifier.classifyFeatures(values, 1);

@@ -218,7 +218,8 @@ export function httpOnlyCorpus(): HttpCase[] {
     { name: 'JSON: wrong shape', headers: json, body: Buffer.from('[[1, 2, 3]]'), expected: { status: 400, code: 'bad_features' } },
     { name: 'JSON: strings instead of numbers', headers: json, body: Buffer.from(mfcc.replace(/0\.5/g, '"x"')), expected: { status: 400, code: 'bad_features' } },
     { name: 'JSON: 5 MiB array', headers: json, body: Buffer.from(`[${'0,'.repeat(2.5 * 1024 * 1024)}0]`), expected: { status: 413, code: 'too_large' } },
-    { name: 'JSON: valid MFCCs (87 x 39)', headers: json, body: Buffer.from(mfcc), expected: { status: 200, code: 'features' } },
+    // The corpus serves the bundled default, a log-mel model: well-formed MFCCs are answered 422, not guessed at.
+    { name: 'JSON: valid MFCCs (87 x 39) to the log-mel default', headers: json, body: Buffer.from(mfcc), expected: { status: 422, code: 'mfcc_not_supported' } },
     { name: 'text/plain body', headers: { 'content-type': 'text/plain' }, body: Buffer.from('hello'), expected: { status: 415, code: 'unsupported_media_type' } },
     { name: 'image/png body', headers: { 'content-type': 'image/png' }, body: note, expected: { status: 415, code: 'unsupported_media_type' } },
     { name: 'no content type', headers: {}, body: note, expected: { status: 415, code: 'unsupported_media_type' } },
