@@ -81,11 +81,16 @@ describe('not a note: levels', () => {
   });
 });
 
+/** The top class just under the threshold, the rest split evenly (sums to 1). */
+function unsureProbabilities(): ClassProbabilities {
+  const top = NO_NOTE_THRESHOLDS.minConfidence - 0.01;
+  return { buzzy: top, clean: (1 - top) / 2, muted: (1 - top) / 2 };
+}
+
 describe('not a note: confidence', () => {
   const levels = { levelDb: -30, rangeDb: 20 };
   test('below NO_NOTE_THRESHOLDS.minConfidence the top class is not trusted', () => {
-    const unsure: ClassProbabilities = { buzzy: 0.36, clean: 0.34, muted: 0.3 };
-    expect(assessNoNote(levels, unsure)).toEqual({ reason: 'low_confidence', levelDb: -30 });
+    expect(assessNoNote(levels, unsureProbabilities())).toEqual({ reason: 'low_confidence', levelDb: -30 });
     const sure: ClassProbabilities = { buzzy: 0.05, clean: 0.9, muted: 0.05 };
     expect(assessNoNote(levels, sure)).toBeNull();
     const atThreshold: ClassProbabilities = { buzzy: 1 - NO_NOTE_THRESHOLDS.minConfidence, clean: NO_NOTE_THRESHOLDS.minConfidence, muted: 0 };
@@ -104,7 +109,7 @@ describe('not a note: reports', () => {
   class UnsureClassifier implements ClipClassifier {
     readonly identity = { name: 'unsure', version: '1' };
     async classifyClips(clips: Float32Array[]): Promise<ClassProbabilities[]> {
-      return clips.map(() => ({ buzzy: 0.4, clean: 0.35, muted: 0.25 }));
+      return clips.map(() => unsureProbabilities());
     }
   }
 
