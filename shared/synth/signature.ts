@@ -54,7 +54,7 @@ function db(x: number): number {
 }
 
 /** Envelope RMS in 10 ms frames from `start`. */
-function rmsFrames(x: Float32Array, start: number, sr: number): Float64Array {
+export function rmsFrames(x: Float32Array, start: number, sr: number): Float64Array {
   const frame = Math.round(0.01 * sr);
   const n = Math.max(0, Math.floor((x.length - start) / frame));
   const env = new Float64Array(n);

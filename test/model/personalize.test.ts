@@ -13,7 +13,6 @@ import request from 'supertest';
 import { loadConfig } from '../../adapters/config';
 import { messagePublishedEvent } from '../../adapters/queue/types';
 import { LocalFolderStore } from '../../adapters/storage/local';
-import { main } from '../../cli/main';
 import { createClassifyHandler } from '../../functions/classify';
 import { createRetrainHandler, JobStatus, jobKeys } from '../../functions/retrain';
 import { createRuntime } from '../../functions/runtime';
@@ -30,6 +29,7 @@ import { MemoryStore } from '../../shared/storage/memory';
 import { readJson } from '../../shared/storage/types';
 import { synthesizeTake } from '../../shared/synth/take';
 import { runCli } from '../dataset/cli';
+import { runInProcess } from '../helpers/run-cli';
 import { captureLogs, saveTinyDataset, saveTinyModel } from '../functions/helpers';
 
 let tmp: string;
@@ -41,18 +41,6 @@ let logs: ReturnType<typeof captureLogs>;
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 const TINY = ['--replay-per-class', '2', '--shot-examples', '3', '--holdout-per-class', '1', '--steps', '3', '--budget-sec', '60'];
 
-/** Runs main() in this process with stdout/stderr captured. */
-async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 function writeShots(dir: string, perClass: number, seed: number): void {
   generateClips({ seed, perClass, purpose: 'replay' }).forEach((clip, i) => {
@@ -116,7 +104,7 @@ describe('buzzfinder personalize', () => {
 
   it('loads in classify --model and report --model', async () => {
     const clip = path.join(shotsDir, 'clean', fs.readdirSync(path.join(shotsDir, 'clean'))[0]);
-    const classified = await runMain(['classify', clip, '--model', outDir, '--json']);
+    const classified = await runInProcess(['classify', clip, '--model', outDir, '--json']);
     const [result] = JSON.parse(classified.stdout);
     expect(['buzzy', 'clean', 'muted']).toContain(result.label);
     // A tiny model may be unsure of the clip: then it is no_note (label kept) and the exit status is 1.
@@ -125,7 +113,7 @@ describe('buzzfinder personalize', () => {
     const take = synthesizeTake({ seconds: 3, seed: 2, condition: 'mixed' });
     const takeFile = path.join(tmp, 'take.wav');
     fs.writeFileSync(takeFile, encodeWav16(take.samples, take.sampleRate));
-    const reported = await runMain(['report', takeFile, '--model', outDir, '--json']);
+    const reported = await runInProcess(['report', takeFile, '--model', outDir, '--json']);
     fs.rmSync(takeFile);
     expect(reported.code).toBe(0);
     const report = validateTakeReport(JSON.parse(reported.stdout));
@@ -190,7 +178,7 @@ describe('buzzfinder personalize', () => {
 describe('buzzfinder personalize: bad input', () => {
   const attempt = async (shots: string, extra: string[] = []) => {
     const out = path.join(tmp, 'refused');
-    const r = await runMain(['personalize', shots, '--from', baseDir, '--out', out, ...TINY, ...extra]);
+    const r = await runInProcess(['personalize', shots, '--from', baseDir, '--out', out, ...TINY, ...extra]);
     return { ...r, wrote: fs.existsSync(out) };
   };
 
@@ -213,7 +201,7 @@ describe('buzzfinder personalize: bad input', () => {
     expect(await attempt(unnamed)).toMatchObject({ code: 1, wrote: false, stderr: expect.stringMatching(/error \[bad_input\]: note1\.wav: its name must contain/) });
 
     const before = fs.readFileSync(path.join(outDir, 'weights.bin'));
-    const occupied = await runMain(['personalize', shotsDir, '--from', baseDir, '--out', outDir, ...TINY]);
+    const occupied = await runInProcess(['personalize', shotsDir, '--from', baseDir, '--out', outDir, ...TINY]);
     expect(occupied).toMatchObject({ code: 1, stderr: expect.stringMatching(/error \[out_exists\]/) });
     expect(fs.readFileSync(path.join(outDir, 'weights.bin')).equals(before)).toBe(true);
     expect((await attempt(shotsDir, ['--train-layers', 'middle'])).code).toBe(2);

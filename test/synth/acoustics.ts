@@ -3,19 +3,13 @@
  * (envelope decay, high-frequency energy share, autocorrelation pitch, DFT pitch scan).
  */
 import { SAMPLE_RATE } from '../../shared/constants';
+import { rmsFrames } from '../../shared/synth/signature';
 
 const SR = SAMPLE_RATE;
 
-/** RMS envelope in 10 ms frames from `start`. */
-export function envelope(x: Float32Array, start: number, frame = Math.round(0.01 * SR)): Float64Array {
-  const n = Math.floor((x.length - start) / frame);
-  const env = new Float64Array(n);
-  for (let f = 0; f < n; f++) {
-    let s = 0;
-    for (let i = start + f * frame; i < start + (f + 1) * frame; i++) s += x[i] * x[i];
-    env[f] = Math.sqrt(s / frame);
-  }
-  return env;
+/** RMS envelope in 10 ms frames from `start` (the signature module's, so tests and signatures agree). */
+export function envelope(x: Float32Array, start: number): Float64Array {
+  return rmsFrames(x, start, SR);
 }
 
 /** Seconds from `start` until the envelope last exceeds (peak - dropDb). */
