@@ -23,6 +23,8 @@ import { TakeReport, validateTakeReport } from '../../shared/report/schema';
 import { renderTakeView } from '../../shared/page/take-view';
 import { fileStem } from '../../shared/report/corrections';
 import { parseCommandArgs, UsageError } from '../args';
+import { CliError } from '../errors';
+import { checkInputFile, checkModelDir } from '../inputs';
 
 const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--html <out.html>] [--overlap ${OVERLAP_POLICIES.join('|')}] [--reject-clicks]
 
@@ -40,18 +42,14 @@ class InputFileError extends BuzzfinderError {}
 
 /** A ByteSource over a local file, read with positional reads (never the whole file at once). */
 export async function fileSource(file: string): Promise<{ source: ByteSource; close: () => Promise<void> }> {
+  checkInputFile(file);
   let handle: fs.promises.FileHandle;
   try {
     handle = await fs.promises.open(file, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputFileError(code === 'ENOENT' ? 'not_found' : 'unreadable', `${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new CliError('unreadable', `${file}: ${(err as Error).message}`);
   }
   const stat = await handle.stat();
-  if (!stat.isFile()) {
-    await handle.close();
-    throw new InputFileError('unreadable', `${file}: not a regular file`);
-  }
   return {
     source: {
       size: stat.size,
@@ -78,7 +76,7 @@ interface ReportClassifier {
  * or, with BUZZFINDER_REPORT_WORKERS=0, tfjs in this thread.
  */
 async function startClassifier(dir: string, workers: number): Promise<ReportClassifier> {
-  if (!fs.existsSync(dir)) throw new InputFileError('model_not_found', `model folder not found: ${dir}`);
+  checkModelDir(dir);
   if (workers > 0) {
     const pool = new WorkerClassifier(dir, workers);
     return { classifier: pool, inFlightBatches: BATCHES_PER_WORKER * workers, ready: pool.ready, close: () => pool.close() };

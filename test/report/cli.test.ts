@@ -82,7 +82,7 @@ describe('buzzfinder report', () => {
     expect((await capture(['report', wav, '--overlap', 'drop'])).err).toMatch(/--overlap must be one of keep, fade, mask/);
     const missing = await capture(['report', path.join(dir, 'nope.wav'), '--model', modelDir]);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/\[not_found\].*nope\.wav: no such file/);
+    expect(missing.err).toMatch(/\[file_not_found\].*nope\.wav: no such file/);
     const notWav = path.join(dir, 'x.wav');
     fs.writeFileSync(notWav, 'hello, not a wav file at all');
     const bad = await capture(['report', notWav, '--model', modelDir, '--json']);
