@@ -2,7 +2,6 @@
  * `buzzfinder classify <clip.wav>... [--model <dir>] [--json]`: buzzy / clean / muted for each 2 s clip
  * (onset at 0.1 s, any WAV the audio loader accepts; only the first 2 s are used).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../adapters/config';
 import { LocalFolderStore } from '../../adapters/storage/local';

@@ -1,5 +1,4 @@
 /** `buzzfinder evaluate --model <dir> --data <dir> [--split test] [--json]`: metrics of a model on a dataset split. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LocalFolderStore } from '../../adapters/storage/local';
 import { initTf } from '../../adapters/tf-backend';

@@ -6,7 +6,6 @@
  * (naming the file) goes to stderr, the exit code is 1 and stdout stays empty, so `--json` output is always
  * either one complete JSON array or nothing.
  */
-import * as fs from 'node:fs';
 import { loadConfig } from '../../adapters/config';
 import { FEATURE_COEFFS, SAMPLE_RATE } from '../../shared/constants';
 import { BuzzfinderError } from '../../shared/errors';

@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { importKerasModel } from '../../adapters/keras/import';
 import { LocalFolderStore } from '../../adapters/storage/local';
 import { initTf } from '../../adapters/tf-backend';
-import { BuzzfinderError } from '../../shared/errors';
 import { saveModelArtifact } from '../../shared/model/artifact';
 import { parseCommandArgs, UsageError } from '../args';
 import { readInputFile } from '../inputs';
