@@ -3,6 +3,7 @@
  * split-take, retrain queue -> retrain. Ctrl-C stops it cleanly. See docs/cloud.md.
  */
 import { loadConfig } from '../../adapters/config';
+import { removeStackRecord, writeStackRecord } from '../../adapters/stack-record';
 import { startLocalStack } from '../../functions/local-stack';
 import { intOption, parseCommandArgs } from '../args';
 
@@ -20,6 +21,8 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const port = intOption(values.port, 'port', config.port, 0);
   const stack = await startLocalStack(config, { port });
+  // So that `upload --wait` / `retrain --wait` can tell at once whether a stack is there (adapters/stack-record.ts).
+  writeStackRecord(config.localRoot, { pid: process.pid, port: stack.port, startedAt: new Date().toISOString() });
   const { config: c } = stack.runtime;
   process.stderr.write(
     [
@@ -57,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+  removeStackRecord(config.localRoot);
   process.stderr.write('stopped.\n');
   return 0;
 }

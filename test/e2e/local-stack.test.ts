@@ -114,7 +114,7 @@ test('upload --wait: a synthetic take gets a report whose notes match the truth'
   const take = synthesizeTake({ seconds: 6, seed: 21, condition: 'mixed' });
   const file = path.join(root, 'take.wav');
   await fs.writeFile(file, encodeWav16(take.samples, take.sampleRate));
-  const { stdout } = await run(process.execPath, [...CLI, 'upload', file, '--wait', '--timeout', '60'], { env, timeout: 90_000 });
+  const { stdout } = await run(process.execPath, [...CLI, 'upload', file, '--wait', '--timeout-sec', '60'], { env, timeout: 90_000 });
   const report = JSON.parse(stdout) as TakeReport;
   expect(report.format).toBe('buzzfinder-report');
   expect(report.model.version).toBe('default-e2e');
