@@ -79,7 +79,7 @@ export function reportError(command: string, err: unknown): number {
     process.stderr.write(errorLine(command, err.code, err.message));
     return exitStatusOf(err.code);
   }
-  const message = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);
+  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(errorLine(command, 'internal', message));
   return EXIT.error;
 }

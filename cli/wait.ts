@@ -30,7 +30,7 @@ export interface WaitOptions<T> {
   probe: () => Promise<T | undefined>;
   timeoutSec: number;
   pollMs: number;
-  /** The timeout's message after "no <what> after N s". */
+  /** The timeout's message after "gave up waiting for <what> after N s; ". */
   hint: string;
 }
 
@@ -42,7 +42,7 @@ export async function waitFor<T>(o: WaitOptions<T>): Promise<T> {
     const result = await o.probe();
     if (result !== undefined) return result;
     const elapsed = (Date.now() - started) / 1000;
-    if (elapsed >= o.timeoutSec) throw new CliError('timeout', `no ${o.what} after ${o.timeoutSec} s; ${o.hint}`);
+    if (elapsed >= o.timeoutSec) throw new CliError('timeout', `gave up waiting for ${o.what} after ${o.timeoutSec} s; ${o.hint}`);
     if (elapsed >= nextProgress) {
       process.stderr.write(`waiting for ${o.what} (${Math.floor(elapsed)} s)…\n`);
       nextProgress += WAIT_PROGRESS_EVERY_SEC;
