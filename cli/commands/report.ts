@@ -19,7 +19,7 @@ import { BuzzfinderError } from '../../shared/errors';
 import { REJECT_CLICKS } from '../../shared/onsets/detect';
 import { buildTakeReport, ReportProgress } from '../../shared/report/build';
 import { isOverlapPolicy, OVERLAP_POLICIES, DEFAULT_OVERLAP_POLICY } from '../../shared/report/clips';
-import { TakeReport, validateTakeReport } from '../../shared/report/schema';
+import { EMPTY_REASON_TEXT, TakeReport, validateTakeReport } from '../../shared/report/schema';
 import { renderTakeView } from '../../shared/page/take-view';
 import { fileStem } from '../../shared/report/corrections';
 import { parseCommandArgs, UsageError } from '../args';
@@ -30,7 +30,7 @@ const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--ht
 
 Finds every note in the take, estimates its pitch and classifies its 2 s clip (0.1 s before the onset).
   --model <dir>   model folder (default: the bundled model, $BUZZFINDER_DEFAULT_MODEL_DIR or models/default)
-  --json          print the report as JSON (format "buzzfinder-report", version 1; see docs/report.md)
+  --json          print the report as JSON (format "buzzfinder-report", version 2; see docs/report.md)
   --html FILE     also write the take page as one self-contained HTML file (waveform, coloured notes, listen,
                   relabel, export labels; the audio is embedded at 22050 Hz mono, so it plays offline)
   --overlap P     what a clip holds after the next note starts: ${OVERLAP_POLICIES.join(', ')} (default ${DEFAULT_OVERLAP_POLICY})
@@ -106,6 +106,8 @@ export function formatReportTable(report: TakeReport): string {
   }
   const s = report.summary;
   lines.push('', `${s.notes} notes: ${s.clean} clean, ${s.buzzy} buzzy, ${s.muted} muted${s.noNote ? `, ${s.noNote} not a note` : ''}`);
+  const empty = report.analysis?.emptyReason;
+  if (empty) lines.push(`No notes: ${EMPTY_REASON_TEXT[empty]}.`);
   return lines.join('\n') + '\n';
 }
 

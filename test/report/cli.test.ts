@@ -56,6 +56,16 @@ describe('buzzfinder report', () => {
     expect(report.notes.length).toBeGreaterThan(2);
   });
 
+  it('an empty take: the table says why there are no notes, --json carries analysis.emptyReason', async () => {
+    const silent = path.join(dir, 'silent.wav');
+    fs.writeFileSync(silent, encodeWav16(new Float32Array(22050 * 2), 22050));
+    const table = await capture(['report', silent, '--model', modelDir]);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/0 notes: 0 clean, 0 buzzy, 0 muted\nNo notes: the take is silent/);
+    const json = await capture(['report', silent, '--model', modelDir, '--json']);
+    expect(validateTakeReport(JSON.parse(json.out)).analysis?.emptyReason).toBe('silent');
+  });
+
   it('prints a table without --json', async () => {
     const r = await capture(['report', wav, '--model', modelDir, '--overlap', 'keep']);
     expect(r.code).toBe(0);
