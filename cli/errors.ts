@@ -26,6 +26,7 @@ export const CLI_ERRORS = {
   unreadable: { exit: EXIT.error, meaning: 'an input exists but cannot be read (a folder where a file belongs, permissions)' },
   model_not_found: { exit: EXIT.error, meaning: 'the --model / --from folder holds no model' },
   dataset_not_found: { exit: EXIT.error, meaning: 'the --data folder does not exist' },
+  port_in_use: { exit: EXIT.error, meaning: 'serve: the port is taken (another stack?): stop it, or set PORT' },
   stack_not_running: { exit: EXIT.stackNotRunning, meaning: 'no local stack is running (start it with `npm start`)' },
   timeout: { exit: EXIT.timeout, meaning: '--wait gave up (--timeout-sec)' },
   internal: { exit: EXIT.error, meaning: 'a bug: the message comes with a stack trace' },

@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`buzzfinder: unknown command '${name}'\n\n${usage()}\n`);
+    process.stderr.write(`buzzfinder: error [usage]: unknown command '${name}'\n\n${usage()}\n`);
     return EXIT.usage;
   }
   try {

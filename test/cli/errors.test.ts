@@ -37,9 +37,15 @@ let root: string;
 let wav: string;
 let notWav: string;
 let missing: string;
+// A port this test holds, so that `serve` finds it taken.
+let busy: http.Server;
+let busyPort: number;
 const savedEnv = { ...process.env };
 
-beforeAll(() => {
+beforeAll(async () => {
+  busy = http.createServer((_req, res) => res.end());
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  busyPort = (busy.address() as AddressInfo).port;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bf-cli-errors-'));
   root = path.join(tmp, 'stack');
   process.env.BUZZFINDER_LOCAL_ROOT = root;
@@ -53,7 +59,8 @@ beforeAll(() => {
   missing = path.join(tmp, 'no-such.wav');
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await new Promise<void>((resolve) => busy.close(() => resolve()));
   process.env = savedEnv;
   fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -108,7 +115,10 @@ const CASES: Record<string, Case[]> = {
     { argv: () => ['retrain'], exit: 2, code: 'usage' },
     { argv: () => ['retrain', '--dataset', 'mine', '--wait'], exit: 3, code: 'stack_not_running' },
   ],
-  serve: [{ argv: () => ['serve', '--port', 'eighty'], exit: 2, code: 'usage' }],
+  serve: [
+    { argv: () => ['serve', '--port', 'eighty'], exit: 2, code: 'usage' },
+    { argv: () => ['serve', '--port', String(busyPort)], exit: 1, code: 'port_in_use' },
+  ],
 };
 
 describe('one error style for every command', () => {
