@@ -4,6 +4,7 @@
  */
 import { BuzzfinderError } from '../shared/errors';
 import { HelpRequested, UsageError } from './args';
+import { CliError, errorLine, EXIT, exitStatusOf } from './errors';
 
 interface CommandModule {
   /** Returns the process exit code. */
@@ -34,6 +35,9 @@ const COMMANDS: Record<string, CommandEntry> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** Every command's name (test/cli/errors.test.ts checks each has a failing case). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(14)}${summary}`);
   return ['Usage: buzzfinder <command> [options]   (buzzfinder <command> --help for details)', '', 'Commands:', ...lines].join('\n');
@@ -47,27 +51,37 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`buzzfinder: unknown command '${name}'\n\n${usage()}\n`);
-    return 2;
+    process.stderr.write(`buzzfinder: error [usage]: unknown command '${name}'\n\n${usage()}\n`);
+    return EXIT.usage;
   }
   try {
     return await command.load().run(rest);
   } catch (err) {
     if (err instanceof HelpRequested) {
       process.stdout.write(err.text + '\n');
-      return 0;
+      return EXIT.ok;
     }
-    if (err instanceof UsageError) {
-      process.stderr.write(`buzzfinder ${name}: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof BuzzfinderError) {
-      process.stderr.write(`buzzfinder ${name}: error [${err.code}]: ${err.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`buzzfinder ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
+    return reportError(name, err);
   }
+}
+
+/** Prints an error the one way (cli/errors.ts) and returns its exit status; a stack trace only for bugs. */
+export function reportError(command: string, err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(errorLine(command, 'usage', `${err.message} (see buzzfinder ${command} --help)`));
+    return EXIT.usage;
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(errorLine(command, err.code, err.message));
+    return err.exitStatus;
+  }
+  if (err instanceof BuzzfinderError) {
+    process.stderr.write(errorLine(command, err.code, err.message));
+    return exitStatusOf(err.code);
+  }
+  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(errorLine(command, 'internal', message));
+  return EXIT.error;
 }
 
 if (require.main === module) {

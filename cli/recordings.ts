@@ -13,6 +13,7 @@ import { CLASSES } from '../shared/constants';
 import { clipsFromClassFile, clipsFromTake, ImportedClip, ImportError, parseLabelsCsv } from '../shared/dataset/import';
 import { BuzzfinderError } from '../shared/errors';
 import { UsageError } from './args';
+import { checkInputPath, readInputFile } from './inputs';
 import { labelFromFileName } from './real-clips';
 
 export interface RecordedClip {
@@ -36,24 +37,20 @@ export function walkWavs(dir: string): string[] {
 }
 
 function readRecording(file: string) {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(fs.readFileSync(file));
-  } catch (err) {
-    throw new ImportError('bad_input', `${file}: cannot read (${(err as Error).message})`);
-  }
+  const bytes = readInputFile(file);
   try {
     const audio = loadAudio(bytes);
     return { samples: audio.samples, sampleRate: audio.sampleRate, sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (err) {
-    if (err instanceof BuzzfinderError) throw new ImportError('bad_input', `${file}: ${err.message} [${err.code}]`);
+    // The decoder's own code (not_wav, truncated, ...), as every command reports it, naming the file.
+    if (err instanceof BuzzfinderError) throw new BuzzfinderError(err.code, `${file}: ${err.message}`);
     throw err;
   }
 }
 
 /** Every labelled clip of `input` (a folder or a take with `labels`), in a stable order. */
 export function readLabelledRecordings(input: string, options: { labels?: string } = {}): RecordedClip[] {
-  if (!fs.existsSync(input)) throw new UsageError(`${input} does not exist`);
+  checkInputPath(input);
   const out: RecordedClip[] = [];
   if (fs.statSync(input).isDirectory()) {
     if (options.labels) throw new UsageError('--labels goes with a take file, not a folder of recordings');

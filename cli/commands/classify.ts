@@ -2,7 +2,6 @@
  * `buzzfinder classify <clip.wav>... [--model <dir>] [--json]`: buzzy / clean / muted for each 2 s clip
  * (onset at 0.1 s, any WAV the audio loader accepts; only the first 2 s are used).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../adapters/config';
 import { LocalFolderStore } from '../../adapters/storage/local';
@@ -14,6 +13,8 @@ import { assessNoNote, describeNoNote, measureClipLevels } from '../../shared/no
 import { BuzzfinderError } from '../../shared/errors';
 import { loadClassifier } from '../../shared/model/classifier';
 import { parseCommandArgs, UsageError } from '../args';
+import { CliError } from '../errors';
+import { checkModelDir, readInputFile } from '../inputs';
 
 const HELP = `Usage: buzzfinder classify <clip.wav>... [--model <dir>] [--json]
   --model DIR   model folder (model.json, weights.bin, metadata.json); default: the bundled models/default
@@ -39,9 +40,10 @@ interface ClipResult {
 function readClip(file: string, maxBytes: number): { clip: Float32Array } | { error: ClipResult['error'] } {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(fs.readFileSync(file));
+    bytes = readInputFile(file);
   } catch (err) {
-    return { error: { code: 'file_not_found', message: `cannot read ${file}: ${(err as Error).message}` } };
+    if (err instanceof CliError) return { error: { code: err.code, message: err.message } };
+    throw err;
   }
   try {
     return { clip: loadAudio(bytes, { maxBytes }).samples.subarray(0, CLIP_SAMPLES) };
@@ -56,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('give at least one WAV file');
   const config = loadConfig();
   const modelDir = path.resolve(values.model ?? config.defaultModelDir);
+  checkModelDir(modelDir);
   const read = positionals.map((file) => readClip(file, config.maxUploadBytes));
   const clips = read.flatMap((r) => ('clip' in r ? [r.clip] : []));
   let probabilities: ClassProbabilities[] = [];

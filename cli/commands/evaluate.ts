@@ -1,5 +1,4 @@
 /** `buzzfinder evaluate --model <dir> --data <dir> [--split test] [--json]`: metrics of a model on a dataset split. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LocalFolderStore } from '../../adapters/storage/local';
 import { initTf } from '../../adapters/tf-backend';
@@ -12,6 +11,7 @@ import { formatEvaluation } from '../../shared/model/evaluate';
 import { evaluateModel } from '../../shared/model/fit';
 import { parseCommandArgs, UsageError } from '../args';
 import { evaluateRealClips } from '../real-clips';
+import { checkDatasetDir, checkInputPath, checkModelDir } from '../inputs';
 
 const HELP = `Usage: buzzfinder evaluate --model <dir> --data <dataset dir> [--split test|validation|train|all] [--real-clips <dir>] [--json]
   --split S          which clips (default: test, the held-out split)
@@ -30,7 +30,9 @@ export async function run(argv: string[]): Promise<number> {
   const split = values.split ?? 'test';
   if (split !== 'all' && !(SPLITS as readonly string[]).includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, all`);
   const dataDir = path.resolve(values.data);
-  if (!fs.existsSync(dataDir)) throw new BuzzfinderError('dataset_not_found', `no such folder: ${dataDir}`);
+  checkModelDir(path.resolve(values.model));
+  checkDatasetDir(dataDir);
+  if (values['real-clips']) checkInputPath(path.resolve(values['real-clips']));
   await initTf();
   const classifier = await loadClassifier(new LocalFolderStore(path.resolve(values.model)), '');
   const { manifest, clips } = await loadDataset(new LocalFolderStore(dataDir), '');

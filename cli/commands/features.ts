@@ -6,13 +6,13 @@
  * (naming the file) goes to stderr, the exit code is 1 and stdout stays empty, so `--json` output is always
  * either one complete JSON array or nothing.
  */
-import * as fs from 'node:fs';
 import { loadConfig } from '../../adapters/config';
 import { FEATURE_COEFFS, SAMPLE_RATE } from '../../shared/constants';
 import { BuzzfinderError } from '../../shared/errors';
 import { loadAudio } from '../../shared/audio/load';
 import { comprehensiveMfcc } from '../../shared/features/comprehensive';
 import { parseCommandArgs, UsageError } from '../args';
+import { checkInputFile, readInputFile } from '../inputs';
 
 const HELP = `Usage: buzzfinder features <file.wav>... [--json]
 
@@ -40,16 +40,9 @@ export interface FileFeatures {
 class FileError extends BuzzfinderError {}
 
 function readInput(file: string, maxBytes: number): Uint8Array {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FileError(code === 'ENOENT' ? 'not_found' : 'unreadable', `${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  if (!stat.isFile()) throw new FileError('unreadable', `${file}: not a regular file`);
+  const stat = checkInputFile(file);
   if (stat.size > maxBytes) throw new FileError('too_large', `${file}: ${stat.size} bytes exceeds the limit of ${maxBytes} bytes`);
-  return new Uint8Array(fs.readFileSync(file));
+  return readInputFile(file);
 }
 
 export function computeFileFeatures(file: string, maxBytes: number): FileFeatures {

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { importKerasModel } from '../../adapters/keras/import';
 import { LocalFolderStore } from '../../adapters/storage/local';
 import { initTf } from '../../adapters/tf-backend';
-import { BuzzfinderError } from '../../shared/errors';
 import { saveModelArtifact } from '../../shared/model/artifact';
 import { parseCommandArgs, UsageError } from '../args';
+import { readInputFile } from '../inputs';
 
 const HELP = `Usage: buzzfinder import-keras <model.h5> --out <dir> [--name NAME] [--version V]
 Reads a Keras 2.x HDF5 file of the seed CNN (layer config in the 'model_config' attribute, weights under
@@ -18,9 +18,9 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('give exactly one .h5 file');
   if (!values.out) throw new UsageError('--out <dir> is required');
   const file = positionals[0];
-  if (!fs.existsSync(file)) throw new BuzzfinderError('file_not_found', `no such file: ${file}`);
+  const bytes = readInputFile(file);
   await initTf();
-  const { model, metadata } = importKerasModel(new Uint8Array(fs.readFileSync(file)), {
+  const { model, metadata } = importKerasModel(bytes, {
     filename: path.basename(file),
     name: values.name,
     version: values.version,

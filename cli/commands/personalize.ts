@@ -27,6 +27,7 @@ import {
   TrainLayers,
 } from '../../shared/model/personalize-data';
 import { intOption, parseCommandArgs, UsageError } from '../args';
+import { checkModelDir } from '../inputs';
 import { readLabelledRecordings } from '../recordings';
 
 const D = DEFAULT_PERSONALIZE_CONFIG;
@@ -140,6 +141,7 @@ export async function run(argv: string[]): Promise<number> {
   const shots: LabelledSamples[] = recordings.map((r) => ({ samples: r.imported.samples, label: r.imported.label }));
   const counts = assertEnoughShots(shots, config.minShotsPerClass);
   const baseDir = path.resolve(values.from ?? loadConfig().defaultModelDir);
+  checkModelDir(baseDir);
   await initTf();
   const base = await loadModelArtifact(new LocalFolderStore(baseDir), '');
   const { model } = base;

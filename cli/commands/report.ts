@@ -19,16 +19,18 @@ import { BuzzfinderError } from '../../shared/errors';
 import { REJECT_CLICKS } from '../../shared/onsets/detect';
 import { buildTakeReport, ReportProgress } from '../../shared/report/build';
 import { isOverlapPolicy, OVERLAP_POLICIES, DEFAULT_OVERLAP_POLICY } from '../../shared/report/clips';
-import { TakeReport, validateTakeReport } from '../../shared/report/schema';
+import { EMPTY_REASON_TEXT, TakeReport, validateTakeReport } from '../../shared/report/schema';
 import { renderTakeView } from '../../shared/page/take-view';
 import { fileStem } from '../../shared/report/corrections';
 import { parseCommandArgs, UsageError } from '../args';
+import { CliError } from '../errors';
+import { checkInputFile, checkModelDir } from '../inputs';
 
 const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--html <out.html>] [--overlap ${OVERLAP_POLICIES.join('|')}] [--reject-clicks]
 
 Finds every note in the take, estimates its pitch and classifies its 2 s clip (0.1 s before the onset).
   --model <dir>   model folder (default: the bundled model, $BUZZFINDER_DEFAULT_MODEL_DIR or models/default)
-  --json          print the report as JSON (format "buzzfinder-report", version 1; see docs/report.md)
+  --json          print the report as JSON (format "buzzfinder-report", version 2; see docs/report.md)
   --html FILE     also write the take page as one self-contained HTML file (waveform, coloured notes, listen,
                   relabel, export labels; the audio is embedded at 22050 Hz mono, so it plays offline)
   --overlap P     what a clip holds after the next note starts: ${OVERLAP_POLICIES.join(', ')} (default ${DEFAULT_OVERLAP_POLICY})
@@ -40,18 +42,14 @@ class InputFileError extends BuzzfinderError {}
 
 /** A ByteSource over a local file, read with positional reads (never the whole file at once). */
 export async function fileSource(file: string): Promise<{ source: ByteSource; close: () => Promise<void> }> {
+  checkInputFile(file);
   let handle: fs.promises.FileHandle;
   try {
     handle = await fs.promises.open(file, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputFileError(code === 'ENOENT' ? 'not_found' : 'unreadable', `${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new CliError('unreadable', `${file}: ${(err as Error).message}`);
   }
   const stat = await handle.stat();
-  if (!stat.isFile()) {
-    await handle.close();
-    throw new InputFileError('unreadable', `${file}: not a regular file`);
-  }
   return {
     source: {
       size: stat.size,
@@ -78,7 +76,7 @@ interface ReportClassifier {
  * or, with BUZZFINDER_REPORT_WORKERS=0, tfjs in this thread.
  */
 async function startClassifier(dir: string, workers: number): Promise<ReportClassifier> {
-  if (!fs.existsSync(dir)) throw new InputFileError('model_not_found', `model folder not found: ${dir}`);
+  checkModelDir(dir);
   if (workers > 0) {
     const pool = new WorkerClassifier(dir, workers);
     return { classifier: pool, inFlightBatches: BATCHES_PER_WORKER * workers, ready: pool.ready, close: () => pool.close() };
@@ -108,6 +106,8 @@ export function formatReportTable(report: TakeReport): string {
   }
   const s = report.summary;
   lines.push('', `${s.notes} notes: ${s.clean} clean, ${s.buzzy} buzzy, ${s.muted} muted${s.noNote ? `, ${s.noNote} not a note` : ''}`);
+  const empty = report.analysis?.emptyReason;
+  if (empty) lines.push(`No notes: ${EMPTY_REASON_TEXT[empty]}.`);
   return lines.join('\n') + '\n';
 }
 

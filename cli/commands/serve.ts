@@ -3,8 +3,10 @@
  * split-take, retrain queue -> retrain. Ctrl-C stops it cleanly. See docs/cloud.md.
  */
 import { loadConfig } from '../../adapters/config';
+import { removeStackRecord, writeStackRecord } from '../../adapters/stack-record';
 import { startLocalStack } from '../../functions/local-stack';
 import { intOption, parseCommandArgs } from '../args';
+import { CliError } from '../errors';
 
 const HELP = `Usage: buzzfinder serve [--port N]
 
@@ -19,7 +21,12 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { port: { type: 'string' } }, HELP, false);
   const config = loadConfig();
   const port = intOption(values.port, 'port', config.port, 0);
-  const stack = await startLocalStack(config, { port });
+  const stack = await startLocalStack(config, { port }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new CliError('port_in_use', `port ${port} on 127.0.0.1 is already in use (another 'npm start'?): stop it, or pick another port (PORT=8081 npm start)`);
+    throw err;
+  });
+  // So that `upload --wait` / `retrain --wait` can tell at once whether a stack is there (adapters/stack-record.ts).
+  writeStackRecord(config.localRoot, { pid: process.pid, port: stack.port, startedAt: new Date().toISOString() });
   const { config: c } = stack.runtime;
   process.stderr.write(
     [
@@ -57,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+  removeStackRecord(config.localRoot);
   process.stderr.write('stopped.\n');
   return 0;
 }

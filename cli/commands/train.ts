@@ -18,6 +18,7 @@ import { buildSplitFeatureSets, evaluateModel, trainedModelMetadata } from '../.
 import { TrainingConfig } from '../../shared/model/metadata';
 import { DEFAULT_TRAINING_CONFIG, formatTrainingProgress, resultFromCheckpoint, trainSession } from '../../shared/model/train';
 import { intOption, parseCommandArgs, UsageError } from '../args';
+import { checkDatasetDir, checkModelDir } from '../inputs';
 
 const HELP = `Usage: buzzfinder train --data <dataset dir> --out <dir> [options]
   --data DIR          dataset (manifest.json + class folders, or just class folders) — see 'buzzfinder dataset'
@@ -109,7 +110,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   const log = (msg: string) => process.stderr.write(`${msg}\n`);
   const dataDir = path.resolve(values.data);
-  if (!fs.existsSync(dataDir)) throw new BuzzfinderError('dataset_not_found', `no such folder: ${dataDir}`);
+  checkDatasetDir(dataDir);
+  if (values.from) checkModelDir(path.resolve(values.from));
   const tf = await initTf();
 
   let pipeline: FeaturePipeline = PIPELINE_CHOICES[values.pipeline ?? 'per-clip-standardize'];

@@ -3,7 +3,9 @@
  * Memory is bounded (two blocks of band magnitudes ≈ 20 s, plus the detection function: ~1.2 MB per hour),
  * so takes of any length run in constant memory. detectOnsets() is this tracker fed with one chunk.
  *
- * Frames are STFT frames centred at t * hop (zero padding outside the take). Band floors are computed per
+ * Frames are STFT frames centred at t * hop (zero padding outside the take). The take is preceded by a lead-in
+ * of silence (leadInSamples) so that a note starting at its very first sample still rises above an earlier frame;
+ * every time, frame and sample count the tracker reports is in the take's own coordinates. Band floors are computed per
  * block (flux.ts); a short last block is merged into the previous one so every block has enough frames.
  * Peak picking (see PickOptions): local maximum, above the local mean + delta and an absolute threshold,
  * and at least minGap after the previous onset (the stronger of two close peaks wins).
@@ -48,11 +50,21 @@ export type TrackerOptions = FluxOptions & PickOptions;
  */
 const SUSTAIN_REFERENCE_SHIFT = 3;
 
+/**
+ * Silence fed before the take: `lag` frames, and at least half a frame, so the frame `lag` before one centred on
+ * the take's first sample holds none of it (without it a note at sample 0 has no reference and is never found).
+ * A whole number of hops, so frames stay centred on the same take samples.
+ */
+export function leadInSamples(o: Pick<TrackerOptions, 'lag' | 'hopLength' | 'frameSize'>): number {
+  return Math.max(o.lag, Math.ceil(o.frameSize / 2 / o.hopLength)) * o.hopLength;
+}
+
 export interface TrackedOnset {
-  /** Seconds from the start of the take. */
+  /** Seconds from the start of the take (never negative). */
   timeSec: number;
   /** Detection-function value at the onset (mean dB rise per band). */
   strength: number;
+  /** Index in detectionFunction (frame centred at frame * hop of the take). */
   frame: number;
 }
 
@@ -99,6 +111,9 @@ export class OnsetTracker {
   private finished = false;
   private readonly scratch: Float64Array;
   private readonly frames: { preMax: number; postMax: number; preAvg: number; postAvg: number; minGap: number };
+  // The silent lead-in (leadInSamples): internal frames and samples count it, what the tracker reports does not.
+  private readonly leadIn: number;
+  private readonly leadInFrames: number;
 
   constructor(options: TrackerOptions) {
     this.o = options;
@@ -119,23 +134,26 @@ export class OnsetTracker {
     const fps = o.sampleRate / o.hopLength;
     const f = (sec: number) => Math.max(0, Math.round(sec * fps));
     this.frames = { preMax: f(o.preMaxSec), postMax: f(o.postMaxSec), preAvg: f(o.preAvgSec), postAvg: f(o.postAvgSec), minGap: Math.max(1, f(o.minGapSec)) };
+    this.leadIn = leadInSamples(o);
+    this.leadInFrames = this.leadIn / o.hopLength;
+    this.push(new Float32Array(this.leadIn));
   }
 
   /** Samples pushed so far. */
   get samplesReceived(): number {
-    return this.received;
+    return this.received - this.leadIn;
   }
 
   /** Every onset earlier than this (take samples) has been returned by push()/finish(). */
   get confirmedUntilSample(): number {
     if (this.finished) return Infinity;
     const frame = this.pickedUntil - this.frames.minGap;
-    return Math.max(0, Math.floor(frame * this.o.hopLength - this.o.latencySec * this.o.sampleRate));
+    return Math.max(0, Math.floor(frame * this.o.hopLength - this.o.latencySec * this.o.sampleRate) - this.leadIn);
   }
 
   /** The detection function so far (a view; valid until the next push). */
   get detectionFunction(): Float32Array {
-    return this.odf.subarray(0, this.odfLen);
+    return this.odf.subarray(Math.min(this.leadInFrames, this.odfLen), this.odfLen);
   }
 
   push(chunk: Float32Array): TrackedOnset[] {
@@ -284,12 +302,14 @@ export class OnsetTracker {
   private emit(): TrackedOnset[] {
     const out: TrackedOnset[] = [];
     const { hopLength, sampleRate, latencySec } = this.o;
-    const duration = this.received / sampleRate;
+    const duration = (this.received - this.leadIn) / sampleRate;
     while (this.emitted < this.kept.length) {
       const t = this.kept[this.emitted];
       // A kept peak can still be replaced by a stronger one within minGap: wait until that window has been picked.
       if (!this.finished && t + this.frames.minGap >= this.pickedUntil) break;
-      out.push({ timeSec: Math.min(duration, Math.max(0, (t * hopLength) / sampleRate - latencySec)), strength: this.odf[t], frame: t });
+      // A peak inside the lead-in (a frame half over the take's first samples) is the take's first instant.
+      const frame = Math.max(0, t - this.leadInFrames);
+      out.push({ timeSec: Math.min(duration, Math.max(0, ((t - this.leadInFrames) * hopLength) / sampleRate - latencySec)), strength: this.odf[t], frame });
       this.emitted++;
     }
     return out;

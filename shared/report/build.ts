@@ -5,14 +5,14 @@
  * and the current batch of clips are held. An in-memory signal is fed through the same path.
  */
 import { ClassProbabilities, ClipClassifier, toPrediction } from '../classifier';
-import { CLASSES, CLIP_SAMPLES, SAMPLE_RATE } from '../constants';
+import { CLASSES, CLIP_SAMPLES, NO_NOTE_THRESHOLDS, SAMPLE_RATE } from '../constants';
 import { BuzzfinderError } from '../errors';
 import { DetectOnsetsOptions, createOnsetTracker, resolveDetectOptions } from '../onsets/detect';
 import { TrackedOnset } from '../onsets/tracker';
 import { describeSegment } from '../features/descriptors';
 import { NOTE_PITCH_DEFAULTS, NotePitchEstimator } from '../pitch/note-pitch';
 import { DEFAULT_OVERLAP_POLICY, OverlapPolicy, PRE_ONSET_SAMPLES, clipWindow, cutClip, isOverlapPolicy, OVERLAP_POLICIES } from './clips';
-import { REPORT_FORMAT, REPORT_VERSION, ReportNote, ReportSummary, TakeReport } from './schema';
+import { EmptyReason, REPORT_FORMAT, REPORT_VERSION, ReportNote, ReportSummary, TakeReport } from './schema';
 import { assessNoNote, ClipLevels, measureClipLevels } from '../no-note';
 
 /** Decoded audio held in memory (shared/audio/load.ts LoadedAudio). */
@@ -146,6 +146,8 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
   let bufStart = 0;
   let bufLen = 0;
   let received = 0;
+  // Loudest 46 ms of the take (dBFS RMS), for an empty report's reason.
+  let loudestDb = -Infinity;
   let finished = false;
   const pending: PendingNote[] = [];
   let ready: ReadyNote[] = [];
@@ -253,6 +255,7 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
   const consume = async (chunk: Float32Array) => {
     if (!(chunk instanceof Float32Array)) throw new TypeError('buildTakeReport: audio chunks must be Float32Array');
     append(chunk);
+    loudestDb = Math.max(loudestDb, measureClipLevels(chunk).levelDb);
     const t0 = now();
     const found = tracker.push(chunk);
     timings.onsets += now() - t0;
@@ -281,6 +284,13 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
 
   const summary: ReportSummary = { notes: notes.length, clean: 0, buzzy: 0, muted: 0, noNote: 0 };
   for (const n of notes) summary[n.noNote ? 'noNote' : n.label]++;
+  // A take with no notes says why (shorter than one analysis frame, nothing above the silence floor, or no attack).
+  let emptyReason: EmptyReason | undefined;
+  if (notes.length === 0) {
+    if (received < detectorOptions.frameSize) emptyReason = 'too_short';
+    else if (loudestDb < NO_NOTE_THRESHOLDS.silenceFloorDb) emptyReason = 'silent';
+    else emptyReason = 'no_onsets';
+  }
   return {
     format: REPORT_FORMAT,
     version: REPORT_VERSION,
@@ -296,6 +306,7 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       overlapPolicy: overlap,
       clipSamples: CLIP_SAMPLES,
       analysisSampleRate: SAMPLE_RATE,
+      ...(emptyReason ? { emptyReason } : {}),
     },
   };
 }

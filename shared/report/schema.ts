@@ -4,6 +4,7 @@
  * check used by tests, the CLI and the cloud function before a report is written anywhere.
  * Version 2 (the "not a note" outcome) adds `notes[].noNote` and `summary.noNote`; version 1 reports are still
  * read (`readTakeReport` upgrades them: no note of a v1 report is refused, so `summary.noNote` is 0).
+ * `analysis.emptyReason` (optional, additive: still version 2) says why a report has no notes.
  */
 import { BuzzfinderError } from '../errors';
 import { CLASSES, CLIP_SECONDS, ToneClass, isToneClass } from '../constants';
@@ -15,6 +16,17 @@ export const REPORT_FORMAT = 'buzzfinder-report';
 export const REPORT_VERSION = 2;
 /** Versions this reader accepts (older ones are upgraded by readTakeReport). */
 export const READABLE_REPORT_VERSIONS = [1, 2] as const;
+
+/** Why a report has no notes: the take is shorter than one analysis frame, it is silent, or no attack was found. */
+export const EMPTY_REASONS = ['too_short', 'silent', 'no_onsets'] as const;
+export type EmptyReason = (typeof EMPTY_REASONS)[number];
+
+/** The words for an empty report's reason (CLI table, take page). */
+export const EMPTY_REASON_TEXT: Record<EmptyReason, string> = {
+  too_short: 'the take is too short to hold a note (under one 46 ms analysis frame)',
+  silent: 'the take is silent (no part of it is louder than the silence floor)',
+  no_onsets: 'no note attack was found (steady sound or noise, but nothing that starts like a plucked note)',
+};
 
 export interface ReportNote {
   index: number;
@@ -62,8 +74,8 @@ export interface TakeReport {
   model: ModelIdentity;
   notes: ReportNote[];
   summary: ReportSummary;
-  /** Optional: how the report was made (detector, overlap policy, timings). */
-  analysis?: Record<string, unknown>;
+  /** Optional: how the report was made (detector, overlap policy, timings), and `emptyReason` when there are no notes. */
+  analysis?: Record<string, unknown> & { emptyReason?: EmptyReason };
 }
 
 export class ReportValidationError extends BuzzfinderError {
@@ -190,6 +202,11 @@ export function validateTakeReport(value: unknown): TakeReport {
     if (n !== counts.noNote) throw new ReportValidationError('$.summary.noNote', `expected ${counts.noNote} (notes with noNote), got ${n}`);
   }
   if (value.analysis !== undefined && !isObject(value.analysis)) throw new ReportValidationError('$.analysis', `expected an object, got ${describe(value.analysis)}`);
+  const emptyReason = value.analysis?.emptyReason;
+  if (emptyReason !== undefined) {
+    if (!(EMPTY_REASONS as readonly unknown[]).includes(emptyReason)) throw new ReportValidationError('$.analysis.emptyReason', `expected one of ${EMPTY_REASONS.join(', ')}, got ${describe(emptyReason)}`);
+    if (notes.length > 0) throw new ReportValidationError('$.analysis.emptyReason', `only for a report with no notes (this one has ${notes.length})`);
+  }
   return value as unknown as TakeReport;
 }
 

@@ -104,17 +104,20 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-test('serve answers on loopback with the bundled model', async () => {
+test('serve answers on loopback with the bundled model, and records itself in stack.json', async () => {
   const health = await get();
   expect(health.status).toBe(200);
   expect(health.body.model).toEqual({ name: 'buzzfinder', version: 'default-e2e' });
+  const record = JSON.parse(await fs.readFile(path.join(root, 'stack', 'stack.json'), 'utf8')) as { pid: number; port: number; startedAt: string };
+  expect(record).toEqual({ pid: serve!.pid, port, startedAt: expect.any(String) });
 });
 
 test('upload --wait: a synthetic take gets a report whose notes match the truth', async () => {
   const take = synthesizeTake({ seconds: 6, seed: 21, condition: 'mixed' });
   const file = path.join(root, 'take.wav');
   await fs.writeFile(file, encodeWav16(take.samples, take.sampleRate));
-  const { stdout } = await run(process.execPath, [...CLI, 'upload', file, '--wait', '--timeout', '60'], { env, timeout: 90_000 });
+  const { stdout, stderr } = await run(process.execPath, [...CLI, 'upload', file, '--wait', '--timeout-sec', '60'], { env, timeout: 90_000 });
+  expect(stderr).toMatch(/waiting for the report of take\.wav/);
   const report = JSON.parse(stdout) as TakeReport;
   expect(report.format).toBe('buzzfinder-report');
   expect(report.model.version).toBe('default-e2e');
@@ -170,4 +173,10 @@ test('retrain killed mid-way resumes from its checkpoint after a restart; classi
   // Ctrl-C / SIGTERM stops the stack cleanly.
   serve!.kill('SIGTERM');
   expect(await exited(serve!)).toBe(0);
+  // A clean stop removes the record: upload --wait now says at once that no stack runs.
+  await expect(fs.access(path.join(root, 'stack', 'stack.json'))).rejects.toThrow();
+  const note = path.join(root, 'after-stop.wav');
+  await fs.writeFile(note, encodeWav16(synthesizeTake({ seconds: 2, seed: 3, condition: 'mixed' }).samples, 22050));
+  const noStack = await run(process.execPath, [...CLI, 'upload', note, '--wait'], { env, timeout: 30_000 }).catch((err: { code: number; stderr: string }) => err);
+  expect(noStack).toMatchObject({ code: 3, stderr: expect.stringMatching(/error \[stack_not_running\]: .*npm start/) });
 }, 120_000);

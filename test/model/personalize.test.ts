@@ -193,7 +193,7 @@ describe('buzzfinder personalize: bad input', () => {
     const broken = path.join(tmp, 'broken');
     fs.cpSync(shotsDir, broken, { recursive: true });
     fs.writeFileSync(path.join(broken, 'clean', 'zz-broken.wav'), 'not a wav file at all');
-    expect(await attempt(broken)).toMatchObject({ code: 1, wrote: false, stderr: expect.stringMatching(/error \[bad_input\]: .*zz-broken\.wav/) });
+    expect(await attempt(broken)).toMatchObject({ code: 1, wrote: false, stderr: expect.stringMatching(/error \[not_wav\]: .*zz-broken\.wav/) });
 
     const unnamed = path.join(tmp, 'unnamed');
     fs.mkdirSync(unnamed);

@@ -2,7 +2,7 @@ import { REJECT_CLICKS, createOnsetTracker, detectOnsets, detectOnsetsDetailed }
 import { onsetScores } from '../../shared/onsets/evaluate';
 import { Rng } from '../../shared/rng';
 import { TAKE_CONDITIONS, synthesizeTake } from '../../shared/synth/take';
-import { PluckCondition, pluckTake } from './pluck-signals';
+import { PluckCondition, pluck, pluckTake } from './pluck-signals';
 import { readPluckReference, readPluckTake } from './reference-take';
 
 const SR = 22050;
@@ -148,6 +148,21 @@ describe('detector properties', () => {
     expect(detectOnsets(noise).length).toBeLessThanOrEqual(1);
     const times = detectOnsets(take.samples);
     for (let k = 1; k < times.length; k++) expect(times[k] - times[k - 1]).toBeGreaterThanOrEqual(0.06 - 1e-9);
+  });
+
+  it('finds a note that starts at the very first sample, at 0 s (never negative), with and without click rejection', () => {
+    for (const hz of [82.4, 196, 330]) {
+      const y = pluck({ hz, seconds: 1, rng: new Rng(3) });
+      for (const options of [{}, REJECT_CLICKS]) expect(detectOnsets(y, options)).toEqual([0]);
+      // The same note 0.5 s in: found where it is (the lead-in shifts nothing).
+      const later = new Float32Array(SR * 1.5);
+      later.set(y, SR / 2);
+      const [t] = detectOnsets(later);
+      expect(Math.abs(t - 0.5)).toBeLessThan(0.012);
+    }
+    // The detection function has one value per hop of the take itself.
+    const d = detectOnsetsDetailed(new Float32Array(SR));
+    expect(d.detectionFunction.length).toBe(1 + Math.floor(SR / d.hopLength));
   });
 
   it('rejects bad input', () => {

@@ -118,6 +118,26 @@ describe('buildTakeReport', () => {
     expect(fake.clips[1][CLIP_SAMPLES - 1]).toBe(0); // padding after it
   });
 
+  it('an empty report says why: too_short, silent or no_onsets (and a report with notes has no reason)', async () => {
+    const build = (samples: Float32Array) => buildTakeReport({ source: 'x', audio: { sampleRate: SR, durationSec: samples.length / SR, samples }, classifier: new FakeClassifier() });
+    const reason = async (samples: Float32Array) => {
+      const r = validateTakeReport(await build(samples));
+      expect(r.notes).toEqual([]);
+      return r.analysis?.emptyReason;
+    };
+    const rng = new Rng(9);
+    expect(await reason(new Float32Array(500).map(() => 0.5 * rng.gaussian()))).toBe('too_short');
+    expect(await reason(new Float32Array(SR * 2))).toBe('silent');
+    expect(await reason(new Float32Array(SR * 2).map(() => 1e-5 * rng.gaussian()))).toBe('silent');
+    // A tone swelling in over 2 s: loud, but nothing starts like a note (a tone switched on at sample 0 would).
+    expect(await reason(new Float32Array(SR * 3).map((_, i) => 0.3 * Math.min(1, i / (2 * SR)) ** 2 * Math.sin((2 * Math.PI * 220 * i) / SR)))).toBe('no_onsets');
+    // A pluck at the very first sample of a 1 s take is a note, at 0 s.
+    const y = new Float32Array(SR).map((_, i) => 0.5 * Math.exp(-i / 3000) * (Math.sin((2 * Math.PI * 196 * i) / SR) + 0.3 * Math.sin((2 * Math.PI * 392 * i) / SR)));
+    const first = validateTakeReport(await build(y));
+    expect(first.notes.map((n) => n.onsetSec)).toEqual([0]);
+    expect(first.analysis).not.toHaveProperty('emptyReason');
+  });
+
   it('rejects a misbehaving classifier and bad options', async () => {
     const broken = { identity: { name: 'b', version: '1' }, classifyClips: async () => [] };
     const short = { sampleRate: SR, durationSec: 4, samples: take.samples.subarray(0, SR * 4) };
@@ -155,6 +175,12 @@ describe('validateTakeReport', () => {
     expect(validateTakeReport(r)).toEqual(r);
   });
 
+  it('accepts analysis.emptyReason on a report with no notes (still version 2)', () => {
+    const r = { ...clone(), notes: [], summary: { notes: 0, clean: 0, buzzy: 0, muted: 0, noNote: 0 }, analysis: { emptyReason: 'silent' } };
+    expect(validateTakeReport(r)).toEqual(r);
+    expect(r.version).toBe(REPORT_VERSION);
+  });
+
   it('reads a version 1 report (no summary.noNote) and upgrades it to the current version', () => {
     const v1 = clone();
     v1.version = 1;
@@ -182,6 +208,8 @@ describe('validateTakeReport', () => {
     ['notes out of order', (r) => (r.notes[1].onsetSec = 1), /notes\[1\]\.onsetSec: notes must be in time order/],
     ['index gap', (r) => (r.notes[1].index = 5), /notes\[1\]\.index: expected 1/],
     ['summary wrong', (r) => (r.summary.muted = 0), /\$\.summary\.muted: expected 1/],
+    ['unknown emptyReason', (r) => Object.assign(r, { notes: [], summary: { notes: 0, clean: 0, buzzy: 0, muted: 0, noNote: 0 }, analysis: { emptyReason: 'quiet' } }), /\$\.analysis\.emptyReason: expected one of too_short, silent, no_onsets/],
+    ['emptyReason on a report with notes', (r) => (r.analysis = { emptyReason: 'no_onsets' }), /\$\.analysis\.emptyReason: only for a report with no notes/],
     ['NaN time', (r) => (r.notes[0].onsetSec = NaN), /notes\[0\]\.onsetSec: expected a finite number/],
   ];
   it.each(broken)('rejects: %s', (_name, breakIt, message) => {

@@ -56,6 +56,16 @@ describe('buzzfinder report', () => {
     expect(report.notes.length).toBeGreaterThan(2);
   });
 
+  it('an empty take: the table says why there are no notes, --json carries analysis.emptyReason', async () => {
+    const silent = path.join(dir, 'silent.wav');
+    fs.writeFileSync(silent, encodeWav16(new Float32Array(22050 * 2), 22050));
+    const table = await capture(['report', silent, '--model', modelDir]);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/0 notes: 0 clean, 0 buzzy, 0 muted\nNo notes: the take is silent/);
+    const json = await capture(['report', silent, '--model', modelDir, '--json']);
+    expect(validateTakeReport(JSON.parse(json.out)).analysis?.emptyReason).toBe('silent');
+  });
+
   it('prints a table without --json', async () => {
     const r = await capture(['report', wav, '--model', modelDir, '--overlap', 'keep']);
     expect(r.code).toBe(0);
@@ -82,7 +92,7 @@ describe('buzzfinder report', () => {
     expect((await capture(['report', wav, '--overlap', 'drop'])).err).toMatch(/--overlap must be one of keep, fade, mask/);
     const missing = await capture(['report', path.join(dir, 'nope.wav'), '--model', modelDir]);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/\[not_found\].*nope\.wav: no such file/);
+    expect(missing.err).toMatch(/\[file_not_found\].*nope\.wav: no such file/);
     const notWav = path.join(dir, 'x.wav');
     fs.writeFileSync(notWav, 'hello, not a wav file at all');
     const bad = await capture(['report', notWav, '--model', modelDir, '--json']);
