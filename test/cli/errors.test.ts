@@ -10,27 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stackRecordPath, writeStackRecord } from '../../adapters/stack-record';
 import { CLI_ERRORS, EXIT } from '../../cli/errors';
-import { COMMAND_NAMES, main, reportError } from '../../cli/main';
+import { COMMAND_NAMES, reportError } from '../../cli/main';
 import { encodeWav16 } from '../../shared/audio/encode';
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function runCli(argv: string[]): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+import { runInProcess as runCli } from '../helpers/run-cli';
 
 let tmp: string;
 let root: string;

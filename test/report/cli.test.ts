@@ -4,27 +4,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initTf } from '../../adapters/tf-backend';
 import { LocalFolderStore } from '../../adapters/storage/local';
-import { main } from '../../cli/main';
 import { formatTime } from '../../cli/commands/report';
 import { encodeWav16 } from '../../shared/audio/encode';
 import { buildSeedCnn } from '../../shared/model/architecture';
 import { saveModelArtifact } from '../../shared/model/artifact';
 import { validateTakeReport } from '../../shared/report/schema';
 import { synthesizeTake } from '../../shared/synth/take';
+import { runInProcess } from '../helpers/run-cli';
 import { untrainedSeedMetadata } from './seed-model';
 
+/** The CLI in this process; `out`/`err` as this file's assertions name them. */
 async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  const { code, stdout, stderr } = await runInProcess(argv);
+  return { code, out: stdout, err: stderr };
 }
 
 describe('buzzfinder report', () => {
