@@ -9,6 +9,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Type errors are caught once by `npm run typecheck`; ts-jest only transpiles, which keeps the suite fast.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // Quiet passing runs: no metadata-server probe (test/setup-env.ts).
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 120000,
   // Suites share 2 cores; tfjs-wasm and the emulators are CPU-heavy.
   maxWorkers: 2,

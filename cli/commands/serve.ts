@@ -5,8 +5,10 @@
 import { loadConfig } from '../../adapters/config';
 import { removeStackRecord, writeStackRecord } from '../../adapters/stack-record';
 import { startLocalStack } from '../../functions/local-stack';
+import { LocalFolderStore } from '../../adapters/storage/local';
 import { intOption, parseCommandArgs } from '../args';
 import { CliError } from '../errors';
+import { stackTryLines } from '../stack-banner';
 
 const HELP = `Usage: buzzfinder serve [--port N]
 
@@ -40,12 +42,7 @@ export async function run(argv: string[]): Promise<number> {
       `  datasets:      ${stack.runtime.datasets.location}`,
       `  retrain queue: ${stack.queueDir}`,
       '',
-      'Try:',
-      `  curl -s -H 'Content-Type: audio/wav' --data-binary @note.wav ${stack.url}`,
-      `  curl -s -F clip=@a.wav -F clip=@b.wav ${stack.url}`,
-      '  npx buzzfinder upload take.wav --wait',
-      '  npx buzzfinder retrain --dataset <folder under datasets> --epochs 5',
-      'Ctrl-C to stop.',
+      ...stackTryLines({ url: stack.url, datasetsDir: stack.runtime.datasets instanceof LocalFolderStore ? stack.runtime.datasets.location : null }),
       '',
     ].join('\n'),
   );

@@ -133,7 +133,9 @@ describe('PubsubQueue (Pub/Sub emulator)', () => {
     await unsubscribe; // the subscription exists before publishing
     const id = await queue.publish({ dataset: 'clips/', epochs: 1 }, { jobId: 'j1' });
     await queue.publish({ dataset: 'flaky' });
-    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out; saw ${seen.length}`)), 30_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    // The timer is cleared: a pending one kept the jest worker alive 30 s after the suite ("failed to exit gracefully").
+    await Promise.race([done, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out; saw ${seen.length}`)), 30_000)))]).finally(() => clearTimeout(timer));
     const first = seen.find((e) => e.id === id)!;
     expectEventShape(first, 'bf-test', 'retrain-test');
     expect(decodeMessageJson(first)).toEqual({ dataset: 'clips/', epochs: 1 });

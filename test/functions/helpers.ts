@@ -39,11 +39,25 @@ export async function saveTinyModel(
   return metadata;
 }
 
-/** Collects structured log lines while a suite runs. */
-export function captureLogs(): { lines: () => Record<string, unknown>[]; restore: () => void } {
+/**
+ * Collects structured log lines while a suite runs, and what the functions framework prints with console.error
+ * when a handler throws (sendCrashResponse: the error's stack) — the suites make handlers throw on purpose, and
+ * the stacks would otherwise fill the output of a passing run.
+ */
+export function captureLogs(): { lines: () => Record<string, unknown>[]; crashes: () => string[]; restore: () => void } {
   const captured: string[] = [];
+  const crashes: string[] = [];
   const previous = setLogSink((line) => captured.push(line));
-  return { lines: () => captured.map((l) => JSON.parse(l) as Record<string, unknown>), restore: () => setLogSink(previous) };
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => void crashes.push(args.map(String).join(' '));
+  return {
+    lines: () => captured.map((l) => JSON.parse(l) as Record<string, unknown>),
+    crashes: () => [...crashes],
+    restore: () => {
+      setLogSink(previous);
+      console.error = consoleError;
+    },
+  };
 }
 
 /** A 440 Hz-ish decaying pluck as mono samples (deterministic, no randomness). */

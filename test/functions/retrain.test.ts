@@ -184,6 +184,7 @@ test('a crash between registering and recording it: the redelivered message find
   const e = event({ dataset: 'tiny', epochs: 1, seed: 3, jobId: 'crashy' });
   const crashed = await deliver('retrainCrashAfterRegister', e);
   expect(crashed.status).toBe(500);
+  expect(logs.crashes().some((c) => c.includes('Error: instance died after registering'))).toBe(true);
   expect((await status('crashy')).state).toBe('registering');
   const versionsBefore = (await deps.models.list('models/buzzfinder/v')).filter((o) => o.key.endsWith('/metadata.json')).length;
   const res = await deliver('retrainTest', e);

@@ -160,6 +160,7 @@ test('a transient storage error fails the delivery (the platform retries) and th
   failReads = 1;
   const res = await deliver(event);
   expect(res.status).toBe(500);
+  expect(logs.crashes().some((c) => c.includes('socket hang up'))).toBe(true);
   expect(await reports.exists(reportKeyFor('takes/flaky.wav', event.data!.generation))).toBe(false);
   const retry = await deliver(event);
   expect(retry.status).toBeLessThan(300);

@@ -3,6 +3,10 @@ import { initTf } from '../../adapters/tf-backend';
 import { conv2dBackpropFilter } from '../../shared/model/conv2d-backprop-filter';
 import { Rng } from '../../shared/rng';
 
+// This suite compares with the cpu backend on purpose; PROD mode only mutes tfjs's warnings, e.g. its
+// 'install tfjs-node to speed things up' banner on the first cpu tensor.
+tf.enableProdMode();
+
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
 function randomValues(n: number, rng: Rng): Float32Array {

@@ -14,6 +14,10 @@ import { Rng } from '../../shared/rng';
 import { MemoryStore } from '../../shared/storage/memory';
 import { syntheticFeatureSet } from './fixtures';
 
+// This suite compares with the cpu backend on purpose; PROD mode only mutes tfjs's warnings, e.g. its
+// 'install tfjs-node to speed things up' banner on the first cpu tensor.
+tf.enableProdMode();
+
 /** The agreed layer set (COMMON_BRIEF "Model layer set"): what the fast inference runtime implements. */
 const ALLOWED_LAYERS = new Set(['InputLayer', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'BatchNormalization', 'Activation', 'ReLU', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Flatten', 'Dense', 'Dropout', 'Add']);
 

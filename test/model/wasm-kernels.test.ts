@@ -4,6 +4,10 @@ import { conv2dBackpropInputKernel } from '../../shared/model/conv2d-backprop-in
 import { leadingAxesReductionKernel, maxPoolGradKernel } from '../../shared/model/wasm-heap-kernels';
 import { Rng } from '../../shared/rng';
 
+// This suite compares with the cpu backend on purpose; PROD mode only mutes tfjs's warnings, e.g. its
+// 'install tfjs-node to speed things up' banner on the first cpu tensor.
+tf.enableProdMode();
+
 /** Runs `fn` on a backend and returns its result as plain numbers. */
 async function on(backend: string, fn: () => tf.Tensor): Promise<{ shape: number[]; values: Float32Array }> {
   await tf.setBackend(backend);

@@ -23,6 +23,7 @@ import { TakeCorrections, validateCorrections } from '../../shared/report/correc
 import { TakeReport, validateTakeReport } from '../../shared/report/schema';
 import { synthesizeTake } from '../../shared/synth/take';
 import { launchChromium } from '../../scripts/chromium';
+import { captureLogs } from '../functions/helpers';
 
 /** A file name with HTML specials: the page must show it as text. */
 const TAKE_NAME = 'riff "A" <img src=x onerror=alert(1)> & more.wav';
@@ -102,7 +103,12 @@ async function corrections(): Promise<TakeCorrections> {
   return validateCorrections(JSON.parse(await fs.readFile(path.join(root, 'reports', 'corrections', `${TAKE_NAME}.${generation}.json`), 'utf8')), report);
 }
 
+// The stack's JSON log lines go to a sink, not stdout: quiet passing runs, and a stdout that only carries what a
+// test captures from the CLI.
+let logs: ReturnType<typeof captureLogs>;
+
 beforeAll(async () => {
+  logs = captureLogs();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'buzzfinder-page-'));
   const take = synthesizeTake({ seconds: 6, seed: 4, condition: 'mixed' });
   takeWav = encodeWav16(take.samples, take.sampleRate);
@@ -121,6 +127,7 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
   await fs.rm(root, { recursive: true, force: true });
+  logs.restore();
 });
 
 it('lists the take (its name escaped) and opens its report with one span per note', async () => {

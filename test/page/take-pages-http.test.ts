@@ -15,6 +15,7 @@ import { SAMPLE_RATE } from '../../shared/constants';
 import { parseLabelsCsv } from '../../shared/dataset/import';
 import { validateCorrections } from '../../shared/report/corrections';
 import { handMadeReport, storeTake } from './fixtures';
+import { captureLogs } from '../functions/helpers';
 
 const SECRET = 'TOP-SECRET-7f3a';
 const MAX_UPLOAD = 300_000;
@@ -43,7 +44,12 @@ function call(method: string, rawPath: string, body?: Uint8Array | string, heade
 
 const json = (text: string) => JSON.parse(text) as Record<string, unknown> & { error?: { code: string } };
 
+// The stack's JSON log lines go to a sink, not stdout: quiet passing runs, and a stdout that only carries what a
+// test captures from the CLI.
+let logs: ReturnType<typeof captureLogs>;
+
 beforeAll(async () => {
+  logs = captureLogs();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'buzzfinder-pages-'));
   await fs.writeFile(path.join(root, 'secret.json'), SECRET);
   const uploads = new LocalFolderStore(path.join(root, 'uploads'));
@@ -64,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   await fs.rm(root, { recursive: true, force: true });
+  logs.restore();
 });
 
 describe('classify is unchanged', () => {
