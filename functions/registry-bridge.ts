@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LabelledClip } from '../shared/dataset/types';
 import { FeaturePipeline } from '../shared/features/pipeline';
+import { loadModelArtifact } from '../shared/model/artifact';
 import { buildFeatureSet } from '../shared/model/data';
 import { evaluateModel, trainedModelMetadata } from '../shared/model/fit';
 import { ModelMetadata, TrainingConfig } from '../shared/model/metadata';
@@ -20,6 +21,31 @@ export async function latestVersion(store: ObjectStore, name: string): Promise<{
 
 export function versionPrefix(store: ObjectStore, name: string, version: string): string {
   return new ModelRegistry(store, name).prefixOf(version);
+}
+
+/** Where the bundled model lives (what classify serves while the registry has no version). */
+export interface BundledModel {
+  store: ObjectStore;
+  prefix: string;
+}
+
+/**
+ * The registry's current version; when it has none, the bundled model is registered (and promoted) first, so that
+ * whatever is trained next is compared with what classify has been serving instead of replacing it unchecked.
+ */
+export async function currentOrBundledVersion(store: ObjectStore, name: string, bundled: BundledModel, purpose: string): Promise<string> {
+  const latest = await latestVersion(store, name);
+  if (latest) return latest.version;
+  const { model, metadata } = await loadModelArtifact(bundled.store, bundled.prefix);
+  try {
+    const registered = await new ModelRegistry(store, name).registerCandidate({
+      model,
+      metadata: { ...metadata, notes: { ...metadata.notes, registeredAs: `the bundled model ${metadata.name} ${metadata.version}, ${purpose}` } },
+    });
+    return registered.version;
+  } finally {
+    model.dispose();
+  }
 }
 
 export interface RegisterInput {
@@ -58,7 +84,9 @@ function validationGate(input: RegisterInput): QualityGate {
   };
 }
 
-export async function registerTrainedModel(store: ObjectStore, name: string, input: RegisterInput): Promise<Registered> {
+/** Registers a trained model; the gate compares it with the current version, or with the bundled model on an empty registry. */
+export async function registerTrainedModel(store: ObjectStore, name: string, input: RegisterInput, bundled: BundledModel): Promise<Registered> {
+  await currentOrBundledVersion(store, name, bundled, 'registered so that the first retrained version is gated against it');
   const registry = new ModelRegistry(store, name);
   const metadata = trainedModelMetadata({
     name,

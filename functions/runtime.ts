@@ -17,7 +17,7 @@ import { buildFeatureSet, clipsOfSplit } from '../shared/model/data';
 import { ObjectStore } from '../shared/storage/types';
 import type { ClassifyDeps } from './classify';
 import { ModelCache } from './model-cache';
-import { findRegisteredByJob, latestVersion, RegisterInput, registerTrainedModel, versionPrefix } from './registry-bridge';
+import { BundledModel, findRegisteredByJob, latestVersion, RegisterInput, registerTrainedModel, versionPrefix } from './registry-bridge';
 import type { RetrainDeps, TrainingData } from './retrain';
 import type { SplitTakeDeps } from './split-take';
 
@@ -45,12 +45,13 @@ export function createRuntime(config: Config = loadConfig(), overrides: { queue?
   const datasets = openBucket(config, config.datasetsBucket);
   const queue = overrides.queue ?? openQueue(config);
   const name = config.modelName;
+  const bundled: BundledModel = { store: new LocalFolderStore(config.defaultModelDir), prefix: '' };
   const modelCache = new ModelCache({
     resolveLatest: async () => {
       const latest = await latestVersion(models, name);
       return latest ? { version: latest.version, store: models, prefix: latest.prefix } : null;
     },
-    fallback: { store: new LocalFolderStore(config.defaultModelDir), prefix: '' },
+    fallback: bundled,
     refreshSec: config.modelRefreshSec,
   });
 
@@ -109,7 +110,7 @@ export function createRuntime(config: Config = loadConfig(), overrides: { queue?
       register: (input) => {
         const context = input.data.context as RegistrationContext;
         const full: RegisterInput = { ...input, train: input.data.train, validation: input.data.validation, ...context };
-        return registerTrainedModel(models, name, full);
+        return registerTrainedModel(models, name, full, bundled);
       },
       findRegistered: (jobId) => findRegisteredByJob(models, name, jobId),
       trainBudgetSec: config.trainBudgetSec,

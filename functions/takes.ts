@@ -22,9 +22,7 @@ import { TakeReport, validateTakeReport } from '../shared/report/schema';
 import { assertValidKey, ObjectStore, PreconditionFailedError, readJson, writeJson } from '../shared/storage/types';
 import type { RetrainQueue } from '../adapters/queue/types';
 import { initTf } from '../adapters/tf-backend';
-import { loadModelArtifact } from '../shared/model/artifact';
-import { ModelRegistry } from '../shared/model/registry';
-import { latestVersion } from './registry-bridge';
+import { BundledModel, currentOrBundledVersion } from './registry-bridge';
 import { parseRetrainMessage } from './retrain';
 import { CORRECTIONS_PREFIX, REPORTS_PREFIX, reportKeyFor, SUMMARIES_PREFIX, summaryKeyFor } from './split-take';
 
@@ -41,7 +39,7 @@ export interface TakesDeps {
   modelName: string;
   maxUploadBytes: number;
   /** The bundled model (what classify serves while the registry is empty). */
-  defaultModel: { store: ObjectStore; prefix: string };
+  defaultModel: BundledModel;
   now?: () => Date;
 }
 
@@ -245,19 +243,8 @@ export async function trainOnCorrections(deps: TakesDeps, id: string): Promise<T
  * then compares the result with it.
  */
 export async function baseVersion(deps: TakesDeps): Promise<string> {
-  const latest = await latestVersion(deps.models, deps.modelName);
-  if (latest) return latest.version;
   await initTf();
-  const { model, metadata } = await loadModelArtifact(deps.defaultModel.store, deps.defaultModel.prefix);
-  try {
-    const registered = await new ModelRegistry(deps.models, deps.modelName).registerCandidate({
-      model,
-      metadata: { ...metadata, notes: { ...metadata.notes, registeredAs: `the bundled model ${metadata.name} ${metadata.version}, base for training on a take's corrections` } },
-    });
-    return registered.version;
-  } finally {
-    model.dispose();
-  }
+  return currentOrBundledVersion(deps.models, deps.modelName, deps.defaultModel, "base for training on a take's corrections");
 }
 
 /** A file name from a browser as an object name: its last path part, safe characters, a .wav ending. */

@@ -162,13 +162,16 @@ test('retrain killed mid-way resumes from its checkpoint after a restart; classi
     },
     60_000,
   );
-  expect(done).toMatchObject({ state: 'succeeded', epoch: 2, registered: { version: 'v0001', promoted: true } });
+  // The empty registry got the bundled model as v0001 first; the trained v0002 was gated against it.
+  expect(done).toMatchObject({ state: 'succeeded', epoch: 2, registered: { version: 'v0002' } });
   expect(done.step).toBeGreaterThanOrEqual(2);
-  const health = await until('classify to serve v0001', async () => {
+  const latest = JSON.parse(new TextDecoder().decode(await models.read('models/buzzfinder/latest.json'))) as { version: string };
+  expect(latest.version).toBe(done.registered!.promoted ? 'v0002' : 'v0001');
+  const health = await until(`classify to serve ${latest.version}`, async () => {
     const h = await get();
-    return (h.body.model as { version: string }).version === 'v0001' ? h : undefined;
+    return (h.body.model as { version: string }).version === latest.version ? h : undefined;
   }, 30_000, 250);
-  expect(health.body.model).toEqual({ name: 'buzzfinder', version: 'v0001' });
+  expect(health.body.model).toEqual({ name: 'buzzfinder', version: latest.version });
 
   // Ctrl-C / SIGTERM stops the stack cleanly.
   serve!.kill('SIGTERM');

@@ -22,6 +22,7 @@ let logs: ReturnType<typeof captureLogs>;
 let published: { message: Record<string, unknown>; attributes: Record<string, string> }[] = [];
 let outcomes: RetrainOutcome[] = [];
 let deps: RetrainDeps;
+let rt: ReturnType<typeof createRuntime>;
 let counter = 0;
 
 beforeAll(async () => {
@@ -37,7 +38,7 @@ beforeAll(async () => {
     close: async () => undefined,
     subscribe: () => async () => undefined,
   };
-  const rt = createRuntime(config, { queue });
+  rt = createRuntime(config, { queue });
   await saveTinyDataset(rt.datasets, 'tiny');
   deps = rt.retrain;
   const register = (name: string, d: RetrainDeps) =>
@@ -96,7 +97,12 @@ test('a job interrupted every batch resumes from its checkpoints and ends exactl
   expect(res.status).toBeLessThan(300);
   expect(outcomes).toEqual(['succeeded']);
   const whole = await status('whole');
-  expect(whole).toMatchObject({ state: 'succeeded', epoch: 2, step: 1, registered: { version: 'v0001', promoted: true } });
+  // The registry was empty: the bundled model became v0001 first, and the trained model (v0002) was gated against it.
+  expect(whole).toMatchObject({ state: 'succeeded', epoch: 2, step: 1, registered: { version: 'v0002' } });
+  expect(whole.registered!.reason).toMatch(/validation-accuracy: .*current v0001/);
+  const bundled = await readJson<{ notes: { registeredAs: string } }>(rt.models, 'models/buzzfinder/v0001/metadata.json');
+  const defaultMetadata = JSON.parse(await fs.readFile(path.join(rt.config.defaultModelDir, 'metadata.json'), 'utf8'));
+  expect(bundled.notes.registeredAs).toContain(`the bundled model buzzfinder ${defaultMetadata.version}`);
   expect(published).toEqual([]);
 
   // Interrupted: each invocation trains one batch (= one epoch here), checkpoints and publishes a continuation.
@@ -114,12 +120,12 @@ test('a job interrupted every batch resumes from its checkpoints and ends exactl
     await deliver('retrainShortBudget', event(next));
   }
   const pieces = await status('pieces');
-  expect(pieces).toMatchObject({ state: 'succeeded', epoch: 2, registered: { version: 'v0002' } });
+  expect(pieces).toMatchObject({ state: 'succeeded', epoch: 2, registered: { version: 'v0003' } });
   // Same seed, same data: the resumed job's learning curve is the uninterrupted one's.
   expect(pieces.metrics!.valLoss).toBeCloseTo(whole.metrics!.valLoss!, 5);
   expect(pieces.metrics!.bestValLoss).toBeCloseTo(whole.metrics!.bestValLoss!, 5);
   const latest = await readJson<{ version: string }>(deps.models, 'models/buzzfinder/latest.json');
-  expect(['v0001', 'v0002']).toContain(latest.version);
+  expect(['v0001', 'v0002', 'v0003']).toContain(latest.version);
 }, 120_000);
 
 test('stale, duplicate and finished-job messages never train twice', async () => {
