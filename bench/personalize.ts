@@ -13,6 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, REPO_ROOT } from '../adapters/config';
@@ -179,13 +180,12 @@ async function main(): Promise<void> {
   let cli: Record<string, unknown> | null = null;
   if (!values['skip-cli']) {
     // The product path, timed end to end: a fresh process, all 10 clips, default settings.
-    const out = fs.mkdtempSync(path.join(REPO_ROOT, 'examples-out', '.bench-personalize-'));
-    fs.rmSync(out, { recursive: true });
-    fs.mkdirSync(path.dirname(out), { recursive: true });
+    // personalize wants an empty or new --out: a fresh temporary folder's child.
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bf-bench-personalize-')), 'model');
     const started = Date.now();
     const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'buzzfinder.js'), 'personalize', clipsDir, '--from', modelDir, '--out', out, '--seed', String(seed)], { encoding: 'utf8' });
     const wallSec = (Date.now() - started) / 1000;
-    fs.rmSync(out, { recursive: true, force: true });
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
     if (run.status !== 0) throw new Error(`buzzfinder personalize failed: ${run.stderr}`);
     cli = { wallSec, ...JSON.parse(run.stdout.trim().split('\n').pop()!) };
     process.stdout.write(`buzzfinder personalize on all ${clips.length} clips: ${wallSec.toFixed(1)} s wall (process start to exit)\n`);
