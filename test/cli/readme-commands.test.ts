@@ -14,11 +14,11 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { stackTryLines } from '../../cli/stack-banner';
 import { freePort } from '../../scripts/emulators/process';
 import { cleanClone, CleanClone, REPO, runShell, ShellBlock, shellBlocks } from '../helpers/clean-clone';
+import { acceptsConnections } from '../helpers/net';
 
 const RUN_SECTIONS = ['Try it', 'Your own guitar'];
 /** Commands that talk to the running stack: their whole block runs after `npm start`. */
@@ -31,17 +31,6 @@ let stack: ChildProcess | undefined;
 let stackLog = '';
 let statusBefore = '';
 const ran = new Set<string>();
-
-function connects(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -141,7 +130,7 @@ test('npm start, then the README commands against it, then the banner examples, 
   stack = spawn('npm', ['start'], { cwd: clone.dir, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   stack.stdout!.on('data', (d: Buffer) => (stackLog += d.toString()));
   stack.stderr!.on('data', (d: Buffer) => (stackLog += d.toString()));
-  await waitFor(`npm start on port ${port}`, connects, 90_000);
+  await waitFor(`npm start on port ${port}`, () => acceptsConnections(port), 90_000);
 
   const url = `http://127.0.0.1:${port}/`;
   for (const block of readmeBlocks().filter(needsStack)) {
@@ -163,7 +152,7 @@ test('the stack stops on SIGTERM to npm start, and nothing landed outside git-ig
   await exited;
   expect(stackLog).toMatch(/SIGTERM: stopping/);
   expect(stackLog).toMatch(/stopped\./);
-  expect(await connects()).toBe(false);
+  expect(await acceptsConnections(port)).toBe(false);
   expect(clone.status()).toBe(statusBefore);
   expect(fs.existsSync(inClone('examples-out', 'take.wav'))).toBe(true);
 }, 60_000);

@@ -5,10 +5,10 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../../scripts/emulators/process';
+import { acceptsConnections } from '../helpers/net';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -48,17 +48,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, log: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -92,7 +81,7 @@ describe('npm start', () => {
     npm.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => npm!.once('exit', (code, signal) => resolve({ code, signal })));
 
-    await waitFor(`the stack on port ${port}`, () => connects(port), 90_000, () => log);
+    await waitFor(`the stack on port ${port}`, () => acceptsConnections(port), 90_000, () => log);
     started = descendants(npm.pid!);
     expect(started.length).toBeGreaterThan(0);
 
@@ -104,6 +93,6 @@ describe('npm start', () => {
     expect(log).toMatch(/SIGTERM: stopping/);
     await waitFor('the stack to let go of its children', () => started.every((pid) => !isAlive(pid)), 10_000, () => log);
     expect(started.filter(isAlive)).toEqual([]);
-    expect(await connects(port)).toBe(false);
+    expect(await acceptsConnections(port)).toBe(false);
   }, 150_000);
 });
