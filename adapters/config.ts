@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { DEFAULT_MAX_INPUT_BYTES } from '../shared/constants';
+import { BuzzfinderError } from '../shared/errors';
 
 export const ENV = {
   /** 'local' (default) or 'gcs'. */
@@ -63,7 +64,12 @@ export interface Config {
   reportWorkers: number | null;
 }
 
-export class ConfigError extends Error {}
+/** A setting (environment variable) that cannot be used: code `bad_config`, so the CLI says which one, without a stack. */
+export class ConfigError extends BuzzfinderError {
+  constructor(message: string) {
+    super('bad_config', message);
+  }
+}
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];

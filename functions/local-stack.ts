@@ -9,7 +9,7 @@ import * as functions from '@google-cloud/functions-framework';
 import type { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { Config } from '../adapters/config';
+import { Config, ConfigError } from '../adapters/config';
 import { FolderQueue } from '../adapters/queue/folder';
 import { openQueue } from '../adapters/queue/open';
 import type { SubscribableQueue } from '../adapters/queue/types';
@@ -37,7 +37,9 @@ export interface LocalStack {
 let registered = 0;
 
 export async function startLocalStack(config: Config, options: { port?: number } = {}): Promise<LocalStack> {
-  if (config.storage !== 'local') throw new TypeError('the local stack runs on local storage (unset BUZZFINDER_STORAGE)');
+  if (config.storage !== 'local') {
+    throw new ConfigError(`the local stack keeps its buckets in local folders: unset BUZZFINDER_STORAGE (it is '${config.storage}'; deployed functions use gcs)`);
+  }
   const queue: SubscribableQueue =
     config.queue === 'memory'
       ? new FolderQueue({

@@ -53,6 +53,8 @@ interface Case {
   code: string;
   /** classify prints its table for the files it could read (each file stands alone). */
   tableOnStdout?: true;
+  /** Environment variables set for this case only. */
+  env?: Record<string, string>;
 }
 
 /** At least one failing case per command; the same failure has the same code in every command. */
@@ -100,6 +102,8 @@ const CASES: Record<string, Case[]> = {
   serve: [
     { argv: () => ['serve', '--port', 'eighty'], exit: 2, code: 'usage' },
     { argv: () => ['serve', '--port', String(busyPort)], exit: 1, code: 'port_in_use' },
+    { argv: () => ['serve'], env: { BUZZFINDER_STORAGE: 'gcs' }, exit: 1, code: 'bad_config' },
+    { argv: () => ['serve'], env: { PORT: 'abc' }, exit: 1, code: 'bad_config' },
   ],
 };
 
@@ -112,7 +116,11 @@ describe('one error style for every command', () => {
     it(`${command}: exit status and "error [code]" on stderr, nothing on stdout`, async () => {
       for (const c of cases) {
         const argv = c.argv();
-        const r = await runCli(argv);
+        const before = { ...process.env };
+        Object.assign(process.env, c.env ?? {});
+        const r = await runCli(argv).finally(() => {
+          process.env = before;
+        });
         const line = `buzzfinder ${command}: error [${c.code}]: `;
         expect({ argv, code: r.code, stderr: r.stderr }).toEqual({ argv, code: c.exit, stderr: expect.stringContaining(line) });
         if (!c.tableOnStdout) expect(r.stdout).toBe('');
