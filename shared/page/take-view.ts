@@ -4,7 +4,7 @@
  * `buzzfinder report --html` (with the scripts and the audio inlined). web/take-page.js makes it interactive.
  */
 import type { TakeCorrections } from '../report/corrections';
-import type { TakeReport } from '../report/schema';
+import { EMPTY_REASON_TEXT, TakeReport } from '../report/schema';
 import { escapeHtml, LABEL_COLOURS, LABEL_KEYS, PageAssets, pageFrame } from './html';
 import { clockTime, isNoNote, LOW_CONFIDENCE, PageNote, summaryView, SummaryView } from './summary';
 
@@ -93,6 +93,12 @@ ${clusters}
 <div class="tables">${table('By time', sections)}${table('By register', registers)}</div>`;
 }
 
+/** Why a report has no notes, in words (the CLI table says the same). */
+function emptyReasonHtml(report: TakeReport): string {
+  const reason = report.analysis?.emptyReason;
+  return reason ? `<p id="empty-reason" role="status">No notes: ${escapeHtml(EMPTY_REASON_TEXT[reason])}.</p>\n` : '';
+}
+
 export function noteItemHtml(span: NoteSpan, corrected: PageNote['label'] | undefined): string {
   const label = corrected ?? span.label;
   const kind = corrected ?? span.kind;
@@ -128,7 +134,7 @@ export function renderTakeView(options: TakeViewOptions): string {
 </header>
 <main>
 <section id="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>
-${summaryHtml(summary)}
+${emptyReasonHtml(report)}${summaryHtml(summary)}
 </section>
 <section id="wave" aria-labelledby="wave-h"><h2 id="wave-h">Waveform</h2>
 <ul class="legend" aria-label="Colours">${legend}</ul>

@@ -6,6 +6,7 @@ import { sectionBounds, summaryView } from '../../shared/page/summary';
 import { formatBytes, renderTakeList } from '../../shared/page/take-list';
 import { noteSpans, renderTakeView, TakeViewOptions } from '../../shared/page/take-view';
 import { emptyCorrections, withLabel } from '../../shared/report/corrections';
+import { EMPTY_REASON_TEXT } from '../../shared/report/schema';
 import { handMadeReport } from './fixtures';
 
 const HOSTILE = `<img src=x onerror="alert(1)">'&"</script><!--`;
@@ -168,6 +169,13 @@ describe('renderTakeView', () => {
     const served = view({ api: { corrections: '/c', labelsCsv: '/l.csv', train: '/t', audio: '/a', list: '/takes/' } });
     expect(served).toContain('<button type="button" id="train">');
     expect(served).toContain('href="/l.csv"');
+  });
+
+  it('says why a report has no notes, and says nothing of the kind when it has some', () => {
+    const empty = handMadeReport('silence.wav', 3, []);
+    empty.analysis = { emptyReason: 'silent' };
+    expect(markupOutsideScripts(view({ report: empty }))).toContain(`<p id="empty-reason" role="status">No notes: ${EMPTY_REASON_TEXT.silent}.</p>`);
+    expect(view()).not.toContain('id="empty-reason"');
   });
 
   it('inlines scripts and styles for the self-contained file', () => {
