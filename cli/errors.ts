@@ -34,16 +34,12 @@ export const CLI_ERRORS = {
 
 export type CliErrorCode = keyof typeof CLI_ERRORS;
 
-/** A failure with one of the CLI's own codes (its exit status comes from CLI_ERRORS). */
+/** A failure with one of the CLI's own codes (its exit status: exitStatusOf, from CLI_ERRORS). */
 export class CliError extends BuzzfinderError {
   declare readonly code: CliErrorCode;
 
   constructor(code: CliErrorCode, message: string) {
     super(code, message);
-  }
-
-  get exitStatus(): number {
-    return CLI_ERRORS[this.code].exit;
   }
 }
 

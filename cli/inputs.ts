@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BuzzfinderError } from '../shared/errors';
 import { CliError } from './errors';
 
 /** The file's stats; throws file_not_found / unreadable (also for a folder where a file belongs). */
@@ -28,6 +29,11 @@ export function readInputFile(file: string): Uint8Array {
   } catch (err) {
     throw new CliError('unreadable', `${file}: ${(err as Error).message}`);
   }
+}
+
+/** A core error about `file` (decoder codes: not_wav, truncated, ...) with the file named, same code; others as they are. */
+export function naming(file: string, err: unknown): unknown {
+  return err instanceof BuzzfinderError ? new BuzzfinderError(err.code, `${file}: ${err.message}`) : err;
 }
 
 /** A file or folder that must exist (either kind); throws file_not_found. */

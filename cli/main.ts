@@ -4,7 +4,7 @@
  */
 import { BuzzfinderError } from '../shared/errors';
 import { HelpRequested, UsageError } from './args';
-import { CliError, errorLine, EXIT, exitStatusOf } from './errors';
+import { errorLine, EXIT, exitStatusOf } from './errors';
 
 interface CommandModule {
   /** Returns the process exit code. */
@@ -70,10 +70,6 @@ export function reportError(command: string, err: unknown): number {
   if (err instanceof UsageError) {
     process.stderr.write(errorLine(command, 'usage', `${err.message} (see buzzfinder ${command} --help)`));
     return EXIT.usage;
-  }
-  if (err instanceof CliError) {
-    process.stderr.write(errorLine(command, err.code, err.message));
-    return err.exitStatus;
   }
   if (err instanceof BuzzfinderError) {
     process.stderr.write(errorLine(command, err.code, err.message));

@@ -11,9 +11,8 @@ import * as path from 'node:path';
 import { loadAudio } from '../shared/audio/load';
 import { CLASSES } from '../shared/constants';
 import { clipsFromClassFile, clipsFromTake, ImportedClip, ImportError, parseLabelsCsv } from '../shared/dataset/import';
-import { BuzzfinderError } from '../shared/errors';
 import { UsageError } from './args';
-import { checkInputPath, readInputFile } from './inputs';
+import { checkInputPath, naming, readInputFile } from './inputs';
 import { labelFromFileName } from './real-clips';
 
 export interface RecordedClip {
@@ -42,9 +41,7 @@ function readRecording(file: string) {
     const audio = loadAudio(bytes);
     return { samples: audio.samples, sampleRate: audio.sampleRate, sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (err) {
-    // The decoder's own code (not_wav, truncated, ...), as every command reports it, naming the file.
-    if (err instanceof BuzzfinderError) throw new BuzzfinderError(err.code, `${file}: ${err.message}`);
-    throw err;
+    throw naming(file, err);
   }
 }
 

@@ -29,8 +29,8 @@ export function stackTryLines(stack: { url: string; datasetsDir: string | null }
   if (stack.datasetsDir !== null) {
     lines.push(
       `  npx buzzfinder dataset import ${REAL_CLIPS} --out ${path.join(shown(stack.datasetsDir, cwd), 'mine')} --force`,
-      // A first registered model is promoted: say so, and how to go back to the bundled one.
-      '  npx buzzfinder retrain --dataset mine --epochs 2 --wait   # the stack then serves the new version',
+      // The job is gated against what the stack serves: say that it may not be promoted.
+      '  npx buzzfinder retrain --dataset mine --epochs 2 --wait   # served only if at least as accurate',
     );
   }
   lines.push('Ctrl-C here (or kill <pid of npm start>) stops it.');

@@ -29,6 +29,8 @@ export interface FunctionsRuntime {
   datasets: ObjectStore;
   queue: SubscribableQueue;
   modelCache: ModelCache;
+  /** The model folder shipped with the code: served while the registry is empty, and the registry's first version. */
+  bundled: BundledModel;
   classify: ClassifyDeps;
   splitTake: SplitTakeDeps;
   retrain: RetrainDeps;
@@ -90,6 +92,7 @@ export function createRuntime(config: Config = loadConfig(), overrides: { queue?
     datasets,
     queue,
     modelCache,
+    bundled,
     classify: { models: modelCache, maxUploadBytes: config.maxUploadBytes },
     splitTake: {
       uploads,

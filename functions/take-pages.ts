@@ -13,7 +13,6 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { PAGE_SCRIPTS, PAGE_STYLES, readPageAsset } from '../adapters/page-assets';
-import { LocalFolderStore } from '../adapters/storage/local';
 import { BuzzfinderError } from '../shared/errors';
 import type { PageAssets } from '../shared/page/html';
 import { renderTakeList } from '../shared/page/take-list';
@@ -264,6 +263,6 @@ export function takesDepsOf(runtime: FunctionsRuntime): TakesDeps {
     uploadsPrefix: config.uploadsPrefix,
     modelName: config.modelName,
     maxUploadBytes: config.maxUploadBytes,
-    defaultModel: { store: new LocalFolderStore(config.defaultModelDir), prefix: '' },
+    defaultModel: runtime.bundled,
   };
 }

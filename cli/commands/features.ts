@@ -12,7 +12,7 @@ import { BuzzfinderError } from '../../shared/errors';
 import { loadAudio } from '../../shared/audio/load';
 import { comprehensiveMfcc } from '../../shared/features/comprehensive';
 import { parseCommandArgs, UsageError } from '../args';
-import { checkInputFile, readInputFile } from '../inputs';
+import { checkInputFile, naming, readInputFile } from '../inputs';
 
 const HELP = `Usage: buzzfinder features <file.wav>... [--json]
 
@@ -60,8 +60,7 @@ export function computeFileFeatures(file: string, maxBytes: number): FileFeature
       values: features.values,
     };
   } catch (err) {
-    if (err instanceof BuzzfinderError) throw new FileError(err.code, `${file}: ${err.message}`);
-    throw err;
+    throw naming(file, err);
   }
 }
 

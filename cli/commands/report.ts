@@ -15,7 +15,6 @@ import type { ByteSource } from '../../shared/audio/source';
 import { openWavStream } from '../../shared/audio/stream';
 import type { ClipClassifier } from '../../shared/classifier';
 import { SAMPLE_RATE } from '../../shared/constants';
-import { BuzzfinderError } from '../../shared/errors';
 import { REJECT_CLICKS } from '../../shared/onsets/detect';
 import { buildTakeReport, ReportProgress } from '../../shared/report/build';
 import { isOverlapPolicy, OVERLAP_POLICIES, DEFAULT_OVERLAP_POLICY } from '../../shared/report/clips';
@@ -24,7 +23,7 @@ import { renderTakeView } from '../../shared/page/take-view';
 import { fileStem } from '../../shared/report/corrections';
 import { parseCommandArgs, UsageError } from '../args';
 import { CliError } from '../errors';
-import { checkInputFile, checkModelDir } from '../inputs';
+import { checkInputFile, checkModelDir, naming } from '../inputs';
 
 const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--html <out.html>] [--overlap ${OVERLAP_POLICIES.join('|')}] [--reject-clicks]
 
@@ -38,7 +37,6 @@ Finds every note in the take, estimates its pitch and classifies its 2 s clip (0
   -h, --help      show this help
 Without --json: a table (time, note, label, confidence) and a summary; a progress bar on stderr when it is a terminal.`;
 
-class InputFileError extends BuzzfinderError {}
 
 /** A ByteSource over a local file, read with positional reads (never the whole file at once). */
 export async function fileSource(file: string): Promise<{ source: ByteSource; close: () => Promise<void> }> {
@@ -157,8 +155,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       wav = await openWavStream(source, { maxBytes: config.maxUploadBytes });
     } catch (err) {
-      if (err instanceof BuzzfinderError) throw new InputFileError(err.code, `${file}: ${err.message}`);
-      throw err;
+      throw naming(file, err);
     }
     model = await startClassifier(values.model ?? config.defaultModelDir, config.reportWorkers ?? defaultWorkerCount());
     // Only draw a progress bar for people watching long takes.

@@ -11,7 +11,7 @@ import { bytesSource } from '../../shared/audio/source';
 import { openWavStream } from '../../shared/audio/stream';
 import { BuzzfinderError } from '../../shared/errors';
 import { intOption, parseCommandArgs, UsageError } from '../args';
-import { readInputFile } from '../inputs';
+import { naming, readInputFile } from '../inputs';
 import { localStackRunning, requireLocalStack, waitFor } from '../wait';
 
 const DEFAULT_TIMEOUT_SEC = 300;
@@ -35,8 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     await openWavStream(bytesSource(bytes), { maxBytes: config.maxUploadBytes });
   } catch (err) {
-    if (err instanceof BuzzfinderError) throw new BuzzfinderError(err.code, `${file}: ${err.message}`);
-    throw err;
+    throw naming(file, err);
   }
   const local = config.storage === 'local';
   if (values.wait && local) await requireLocalStack(config.localRoot, 'analyse the take');

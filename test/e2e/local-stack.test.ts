@@ -131,7 +131,7 @@ test('upload --wait: a synthetic take gets a report whose notes match the truth'
   expect(onDisk[0]).toMatch(/^take\.wav\.\d+\.json$/);
 }, 90_000);
 
-test('retrain killed mid-way resumes from its checkpoint after a restart; classify then serves the new version', async () => {
+test('retrain killed mid-way resumes from its checkpoint after a restart; classify then serves the latest registered version', async () => {
   const models = new LocalFolderStore(path.join(root, 'stack', 'models'));
   const statusKey = 'models/buzzfinder/jobs/e2e.json';
   await run(process.execPath, [...CLI, 'retrain', '--dataset', 'tiny', '--epochs', '2', '--seed', '4', '--job-id', 'e2e'], { env, timeout: 30_000 });
