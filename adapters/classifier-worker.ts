@@ -33,7 +33,7 @@ async function start(): Promise<void> {
       const t0 = performance.now();
       const features = extractFeatureBatch(classifier.pipeline, request.clips);
       const t1 = performance.now();
-      const probabilities = predictFeatures(classifier.model, features, request.clips.length);
+      const probabilities = predictFeatures(classifier.network, features, request.clips.length);
       const reply: ClassifierWorkerReply = { type: 'result', id: request.id, probabilities, featuresMs: t1 - t0, modelMs: performance.now() - t1 };
       port.postMessage(reply, [probabilities.buffer as ArrayBuffer]);
     } catch (err) {

@@ -1,6 +1,6 @@
 /**
  * The tfjs implementation of ClipClassifier: features with the pipeline the model was trained with
- * (from its metadata), then the network, in batches, inside tf.tidy.
+ * (from its metadata), then the network (folded for inference, inference.ts), in batches, inside tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ClassProbabilities, ClipClassifier, ModelIdentity, probabilitiesFromVector } from '../classifier';
@@ -8,6 +8,7 @@ import { CLASSES } from '../constants';
 import { assertSupportedPipeline, extractFeatureBatch, FeaturePipeline, pipelineShape } from '../features/pipeline';
 import { ObjectStore } from '../storage/types';
 import { loadModelArtifact } from './artifact';
+import { InferenceNetwork } from './inference';
 import { ModelFormatError } from './io';
 import { ModelMetadata } from './metadata';
 
@@ -15,7 +16,7 @@ import { ModelMetadata } from './metadata';
 export const PREDICT_BATCH = 64;
 
 /** [frames, values] of the model's input ([batch, frames, values, 1]). */
-export function modelInputShape(model: tf.LayersModel): [number, number] {
+export function modelInputShape(model: Pick<tf.LayersModel, 'inputs'>): [number, number] {
   const shape = model.inputs[0].shape;
   if (shape.length !== 4 || shape[3] !== 1 || typeof shape[1] !== 'number' || typeof shape[2] !== 'number') {
     throw new TypeError(`model input shape ${JSON.stringify(shape)} is not [batch, frames, values, 1]`);
@@ -23,8 +24,11 @@ export function modelInputShape(model: tf.LayersModel): [number, number] {
   return [shape[1], shape[2]];
 }
 
-/** Runs the network on N feature matrices (N x frames x values, frame-major, e.g. 87 x 39); returns N x 3 probabilities, row-major. */
-export function predictFeatures(model: tf.LayersModel, values: Float32Array, n: number, batchSize = PREDICT_BATCH): Float32Array {
+/**
+ * Runs the network on N feature matrices (N x frames x values, frame-major, e.g. 87 x 39); returns N x 3
+ * probabilities, row-major. Serving passes the folded network; a LayersModel runs as it is (training, evaluation).
+ */
+export function predictFeatures(model: tf.LayersModel | InferenceNetwork, values: Float32Array, n: number, batchSize = PREDICT_BATCH): Float32Array {
   if (!Number.isInteger(n) || n < 0) throw new TypeError(`predictFeatures: n must be a non-negative integer, got ${n}`);
   const [frames, width] = modelInputShape(model);
   const size = frames * width;
@@ -34,7 +38,8 @@ export function predictFeatures(model: tf.LayersModel, values: Float32Array, n: 
     const count = Math.min(batchSize, n - start);
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(values.subarray(start * size, (start + count) * size), [count, frames, width, 1]);
-      return model.predict(x, { batchSize: count }) as tf.Tensor; // one pass, no re-slicing into 32s
+      // One pass, no re-slicing into 32s.
+      return model instanceof InferenceNetwork ? model.predict(x) : (model.predict(x, { batchSize: count }) as tf.Tensor);
     });
     out.set(probs.dataSync(), start * CLASSES.length);
     probs.dispose();
@@ -45,6 +50,7 @@ export function predictFeatures(model: tf.LayersModel, values: Float32Array, n: 
 export class TfClipClassifier implements ClipClassifier {
   readonly identity: ModelIdentity;
   readonly pipeline: FeaturePipeline;
+  private folded: InferenceNetwork | undefined;
 
   constructor(
     readonly model: tf.LayersModel,
@@ -65,14 +71,21 @@ export class TfClipClassifier implements ClipClassifier {
     return this.classifyFeatures(extractFeatureBatch(this.pipeline, clips), clips.length);
   }
 
+  /** The model folded for inference, built on first use (a classifier only wrapped by another never builds it). */
+  get network(): InferenceNetwork {
+    this.folded ??= InferenceNetwork.compile(this.model);
+    return this.folded;
+  }
+
   /** For inputs already computed with `this.pipeline` (N x pipelineShape, frame-major). */
   classifyFeatures(values: Float32Array, n: number): ClassProbabilities[] {
-    const probs = predictFeatures(this.model, values, n);
+    const probs = predictFeatures(this.network, values, n);
     const k = CLASSES.length;
     return Array.from({ length: n }, (_, i) => probabilitiesFromVector(probs.subarray(i * k, (i + 1) * k)));
   }
 
   dispose(): void {
+    this.folded?.dispose();
     this.model.dispose();
   }
 }
