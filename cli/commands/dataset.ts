@@ -20,6 +20,7 @@ import {
   manifestClipOf,
   PlannedClip,
   planDataset,
+  mixSoundfontContext,
   prepareSoundfontClip,
   renderSynthClip,
 } from '../../shared/dataset/generate';
@@ -30,7 +31,7 @@ import { readLabelledRecordings } from '../recordings';
 
 const HELP = `Usage:
   buzzfinder dataset --out <dir> [--size N] [--seed S] [--sources synth,soundfont] [--soundfont-share F]
-                     [--context-share F] [--no-augment] [--soundfont <file.sf2>] [--force]
+                     [--context-share F] [--soundfont-context-share F] [--no-augment] [--soundfont <file.sf2>] [--force]
   buzzfinder dataset import <folder-or-take.wav> [--labels <csv>] --out <dir> [--seed S] [--force]
 
 Generate: writes <dir>/{buzzy,clean,muted}/*.wav (2 s, mono, 22050 Hz, 16-bit, onset at 0.1 s) and
@@ -42,6 +43,8 @@ Same seed, same options -> byte-identical WAVs and manifest (except its "created
   --soundfont-share F  fraction of the clean and of the muted clips rendered from the soundfont (default 0.25)
   --context-share F    fraction of the synth clips that also hold neighbouring notes (one ringing in from before,
                        notes played after), as clips cut from a take do (default 0.4; 0 = isolated notes)
+  --soundfont-context-share F
+                       the same for the soundfont clips: other recorded notes of their split mixed in (default 0)
   --no-augment         skip augmentation
   --soundfont FILE     .sf2 to render (default /usr/share/sounds/sf2/FluidR3_GM.sf2)
   --force              replace an existing dataset in <dir> (removes its manifest and class-folder WAVs)
@@ -50,6 +53,14 @@ The soundfont source needs fluidsynth: run scripts/install-soundfont.sh.
 
 Import: see 'buzzfinder dataset import --help'.
 Prints a JSON summary (id, counts per class/source/split, timings) to stdout.`;
+
+/** A fraction option in [0, max], or undefined when not given (the planner's default then applies). */
+function shareOption(value: string | undefined, name: string, max = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const share = Number(value);
+  if (!(share >= 0 && share <= max)) throw new UsageError(`--${name} must be a number in [0, ${max}], got '${value}'`);
+  return share;
+}
 
 /** Refuses to mix a new dataset into an old one unless --force; with --force removes only what a dataset consists of. */
 export function prepareOutDir(out: string, force: boolean): void {
@@ -164,6 +175,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
       sources: { type: 'string' },
       'soundfont-share': { type: 'string' },
       'context-share': { type: 'string' },
+      'soundfont-context-share': { type: 'string' },
       'no-augment': { type: 'boolean' },
       soundfont: { type: 'string' },
       force: { type: 'boolean' },
@@ -177,20 +189,13 @@ export async function runGenerate(argv: string[]): Promise<number> {
   const seed = intOption(values.seed, 'seed', 1, 0);
   const workers = intOption(values.workers, 'workers', defaultWorkers(), 1);
   const sources = parseSources(values.sources);
-  let share: number | undefined;
-  if (values['soundfont-share'] !== undefined) {
-    share = Number(values['soundfont-share']);
-    if (!(share >= 0 && share <= 0.9)) throw new UsageError(`--soundfont-share must be a number in [0, 0.9], got '${values['soundfont-share']}'`);
-  }
-  let contextShare: number | undefined;
-  if (values['context-share'] !== undefined) {
-    contextShare = Number(values['context-share']);
-    if (!(contextShare >= 0 && contextShare <= 1)) throw new UsageError(`--context-share must be a number in [0, 1], got '${values['context-share']}'`);
-  }
+  const share = shareOption(values['soundfont-share'], 'soundfont-share', 0.9);
+  const contextShare = shareOption(values['context-share'], 'context-share');
+  const soundfontContextShare = shareOption(values['soundfont-context-share'], 'soundfont-context-share');
   const started = Date.now();
   // Fail before any work if the soundfont source cannot run.
   const setup = sources.includes('soundfont') ? findSoundfontSetup({ soundfont: values.soundfont }) : null;
-  const plan = planDataset({ size, seed, sources, soundfontShare: share, contextShare, augment: !values['no-augment'] });
+  const plan = planDataset({ size, seed, sources, soundfontShare: share, contextShare, soundfontContextShare, augment: !values['no-augment'] });
   const out = path.resolve(values.out);
   prepareOutDir(out, values.force === true);
 
@@ -232,8 +237,10 @@ export async function runGenerate(argv: string[]): Promise<number> {
   if (sfRender) {
     const rendered = await sfRender;
     offsetsMs = rendered.report.offsetsMs;
+    const renderOf = new Map(sfClips.map((clip, k) => [clip.index, rendered.clips[k]]));
     sfClips.forEach((clip, k) => {
-      const prepared = prepareSoundfontClip(clip, rendered.clips[k]);
+      const mixed = mixSoundfontContext(clip, rendered.clips[k], (index) => renderOf.get(index)!);
+      const prepared = prepareSoundfontClip(clip, mixed);
       const { samples, applied } = augmentPlannedClip(clip, prepared.samples);
       write(clip.file, samples);
       manifestClips.push(manifestClipOf(clip, plan.groups[clip.group].split, [prepared.applied, ...applied]));

@@ -46,6 +46,11 @@ export interface DatasetOptions {
   groupSize?: { min: number; max: number };
   /** Fraction of the synth clips that carry neighbouring notes (default 0.4; 0 = isolated notes only). */
   contextShare?: number;
+  /**
+   * Fraction of the soundfont clips that carry neighbouring soundfont notes (other recorded notes of the same split,
+   * mixed in at the same timing and levels as the synth context; default 0 = isolated recorded notes).
+   */
+  soundfontContextShare?: number;
 }
 
 /** A neighbouring note in a clip: same guitar, its attack `offsetSec` after (or, negative, before) the clip's note. */
@@ -61,6 +66,17 @@ export interface SoundfontNote {
   velocity: number;
   /** Pitch shift of the render by resampling, semitones (0 = as rendered): variety without another sample set. */
   shiftSemitones?: number;
+}
+
+/** A neighbouring recorded note in a soundfont clip: another planned soundfont clip's render, placed and levelled. */
+export interface SoundfontContextNote {
+  /** Plan index and file of the soundfont clip whose render is mixed in (always of the same split). */
+  partner: number;
+  partnerFile: string;
+  /** Its attack, seconds after (negative: before) the clip's own. */
+  offsetSec: number;
+  /** Its peak relative to the clip's own note's peak, dB. */
+  relativeDb: number;
 }
 
 /** Share of the soundfont clips pitch-shifted by resampling, and the largest shift (semitones). */
@@ -80,6 +96,8 @@ export interface PlannedClip {
   context?: ContextNote[];
   /** Soundfont clips: what to render. */
   soundfont?: SoundfontNote;
+  /** Soundfont clips: neighbouring recorded notes mixed into the clip (absent for an isolated note). */
+  soundfontContext?: SoundfontContextNote[];
   /** Seed of this clip's augmentation, or null when augmentation is off. */
   augmentSeed: number | null;
 }
@@ -98,7 +116,7 @@ export function childSeed(seed: number, stream: number, index: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const STREAM = { labels: 1, instrument: 2, note: 3, augment: 4, soundfont: 5, context: 6 } as const;
+const STREAM = { labels: 1, instrument: 2, note: 3, augment: 4, soundfont: 5, context: 6, soundfontContext: 7 } as const;
 
 /** How neighbouring notes are drawn; gaps as in played takes (fast runs down to 0.12 s). */
 const CONTEXT = {
@@ -115,25 +133,45 @@ const CONTEXT = {
   levelDb: { min: -15, max: 6 },
 } as const;
 
-function sampleContext(target: NoteParams, rng: Rng): ContextNote[] {
-  const neighbour = (offsetSec: number, k: number): ContextNote => {
-    const stringIndex = rng.chance(CONTEXT.sameStringP) ? target.stringIndex : (target.stringIndex + rng.int(1, 5)) % 6;
-    const midi = sampleMidiOnString(stringIndex, rng);
-    const note = sampleNoteParams({ label: rng.pick(CLASSES), rng: rng.fork(k), midi, instrument: target.instrument, stringIndex });
-    note.levelDb = Math.min(-1, target.levelDb + rng.uniform(CONTEXT.levelDb.min, CONTEXT.levelDb.max));
-    return { note, offsetSec };
-  };
-  const out: ContextNote[] = [];
-  if (rng.chance(CONTEXT.before.p)) out.push(neighbour(-rng.logUniform(CONTEXT.before.minSec, CONTEXT.before.maxSec), 0));
+/** When neighbours sound (a note ringing in from before, then following notes): `make` draws each one. */
+function sampleContextTimes<T>(rng: Rng, make: (offsetSec: number, k: number) => T): T[] {
+  const out: T[] = [];
+  if (rng.chance(CONTEXT.before.p)) out.push(make(-rng.logUniform(CONTEXT.before.minSec, CONTEXT.before.maxSec), 0));
   if (out.length === 0 || rng.chance(CONTEXT.afterP)) {
     const window = CLIP_SECONDS - PRE_ONSET_SECONDS;
     for (let t = 0; ; ) {
       t += rng.chance(CONTEXT.fastGapP) ? rng.uniform(CONTEXT.fastGapSec.min, CONTEXT.fastGapSec.max) : rng.logUniform(CONTEXT.gapSec.min, CONTEXT.gapSec.max);
       if (t >= window) break;
-      out.push(neighbour(t, out.length + 1));
+      out.push(make(t, out.length + 1));
     }
   }
   return out;
+}
+
+function sampleContext(target: NoteParams, rng: Rng): ContextNote[] {
+  return sampleContextTimes(rng, (offsetSec, k) => {
+    const stringIndex = rng.chance(CONTEXT.sameStringP) ? target.stringIndex : (target.stringIndex + rng.int(1, 5)) % 6;
+    const midi = sampleMidiOnString(stringIndex, rng);
+    const note = sampleNoteParams({ label: rng.pick(CLASSES), rng: rng.fork(k), midi, instrument: target.instrument, stringIndex });
+    note.levelDb = Math.min(-1, target.levelDb + rng.uniform(CONTEXT.levelDb.min, CONTEXT.levelDb.max));
+    return { note, offsetSec };
+  });
+}
+
+/** Gives a share of the soundfont clips neighbours drawn from the soundfont clips of their own split. */
+function planSoundfontContext(clips: PlannedClip[], splitOf: (clip: PlannedClip) => Split, seed: number, share: number): void {
+  const bySplit = new Map<Split, number[]>();
+  for (const c of clips) if (c.source === 'soundfont') bySplit.set(splitOf(c), [...(bySplit.get(splitOf(c)) ?? []), c.index]);
+  for (const c of clips) {
+    if (c.source !== 'soundfont') continue;
+    const others = bySplit.get(splitOf(c))!.filter((i) => i !== c.index);
+    const rng = new Rng(childSeed(seed, STREAM.soundfontContext, c.index));
+    if (others.length === 0 || !(rng.next() < share)) continue;
+    c.soundfontContext = sampleContextTimes(rng, (offsetSec) => {
+      const partner = rng.pick(others);
+      return { partner, partnerFile: clips[partner].file, offsetSec, relativeDb: rng.uniform(CONTEXT.levelDb.min, CONTEXT.levelDb.max) };
+    });
+  }
 }
 
 function perClassCounts(size: number): Record<ToneClass, number> {
@@ -166,6 +204,8 @@ export function planDataset(options: DatasetOptions): DatasetPlan {
   if (!(groupSize.min >= 1 && groupSize.max >= groupSize.min)) throw new TypeError('planDataset: bad groupSize');
   const contextShare = options.contextShare ?? 0.4;
   if (!(contextShare >= 0 && contextShare <= 1)) throw new TypeError(`planDataset: contextShare must be in [0, 1], got ${contextShare}`);
+  const soundfontContextShare = options.soundfontContextShare ?? 0;
+  if (!(soundfontContextShare >= 0 && soundfontContextShare <= 1)) throw new TypeError(`planDataset: soundfontContextShare must be in [0, 1], got ${soundfontContextShare}`);
 
   const counts = perClassCounts(size);
   const sf: Record<ToneClass, number> = { buzzy: 0, clean: 0, muted: 0 };
@@ -243,7 +283,9 @@ export function planDataset(options: DatasetOptions): DatasetPlan {
 
   const splits = assignSplits(summarizeGroups(clips), { seed });
   for (const [name, split] of splits) groups[name].split = split;
-  return { options: { size, seed, sources, soundfontShare: share, augment, groupSize, contextShare }, clips, groups };
+  // After the splits: a neighbour must come from the clip's own split, or held-out audio would leak into training.
+  if (soundfontContextShare > 0) planSoundfontContext(clips, (c) => groups[c.group].split, seed, soundfontContextShare);
+  return { options: { size, seed, sources, soundfontShare: share, augment, groupSize, contextShare, soundfontContextShare }, clips, groups };
 }
 
 /** Renders a planned synth clip (2 s, onset at 0.1 s) with its neighbouring notes, before augmentation. */
@@ -256,6 +298,34 @@ export function renderSynthClip(clip: PlannedClip): Float32Array {
   const mix = mixNotesDry(notes, Math.round(note.durationSec * SAMPLE_RATE), SAMPLE_RATE);
   recordDryMix(mix, note, SAMPLE_RATE);
   return mix;
+}
+
+/** A neighbour's render fades out over its last 50 ms: it ends (the render is 2 s) without a click. */
+const NEIGHBOUR_FADE_SAMPLES = Math.round(0.05 * SAMPLE_RATE);
+
+/**
+ * A soundfont clip's render with its neighbours' renders mixed in (renders are 2 s, attack at 0.1 s): each
+ * neighbour's attack lands `offsetSec` after the clip's own, at `relativeDb` against the clip's own peak.
+ * `renderOf(index)` gives a planned clip's raw render. Without context, the render itself.
+ */
+export function mixSoundfontContext(clip: PlannedClip, own: Float32Array, renderOf: (index: number) => Float32Array): Float32Array {
+  if (!clip.soundfontContext?.length) return own;
+  const out = own.slice();
+  const ownPeak = peakAbs(own);
+  for (const n of clip.soundfontContext) {
+    const partner = renderOf(n.partner);
+    const partnerPeak = peakAbs(partner);
+    if (!(partnerPeak > 0 && ownPeak > 0)) continue;
+    const gain = (ownPeak * dbToGain(n.relativeDb)) / partnerPeak;
+    const shift = Math.round(n.offsetSec * SAMPLE_RATE);
+    const fadeFrom = partner.length - NEIGHBOUR_FADE_SAMPLES;
+    for (let i = Math.max(0, shift); i < out.length && i - shift < partner.length; i++) {
+      const j = i - shift;
+      const fade = j < fadeFrom ? 1 : 0.5 + 0.5 * Math.cos((Math.PI * (j - fadeFrom + 1)) / NEIGHBOUR_FADE_SAMPLES);
+      out[i] += gain * partner[j] * fade;
+    }
+  }
+  return out;
 }
 
 /**
@@ -292,7 +362,8 @@ export function manifestClipOf(clip: PlannedClip, split: Split, applied: Applied
     const context = clip.context?.map((c) => ({ offsetSec: c.offsetSec, label: c.note.label, variant: c.note.variant, midi: c.note.midi, stringIndex: c.note.stringIndex, levelDb: c.note.levelDb }));
     params = { generator: 'waveguide', ...rest, ...(context ? { context } : {}) };
   } else if (clip.soundfont) {
-    params = { generator: 'fluidsynth', soundfont: 'FluidR3_GM', ...clip.soundfont };
+    const context = clip.soundfontContext;
+    params = { generator: 'fluidsynth', soundfont: 'FluidR3_GM', ...clip.soundfont, ...(context ? { context } : {}) };
   }
   return { file: clip.file, label: clip.label, source: clip.source, group: clip.group, split, midi: clip.midi, params, augmentations: applied };
 }

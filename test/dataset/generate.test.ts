@@ -1,5 +1,5 @@
 import { CLASSES, SAMPLE_RATE } from '../../shared/constants';
-import { manifestClipOf, planDataset, renderSynthClip, SOUNDFONT_MUTED_MAX_MIDI, SOUNDFONT_SHIFT } from '../../shared/dataset/generate';
+import { manifestClipOf, mixSoundfontContext, planDataset, renderSynthClip, SOUNDFONT_MUTED_MAX_MIDI, SOUNDFONT_SHIFT } from '../../shared/dataset/generate';
 
 describe('planDataset', () => {
   it('balances the classes, keeps the soundfont out of buzzy and sizes synth groups 10-30', () => {
@@ -117,5 +117,55 @@ describe('clips with neighbouring notes (context)', () => {
     expect(mixed.length).toBe(alone.length);
     const energy = (x: Float32Array) => x.subarray(firstAfter, firstAfter + 2205).reduce((s, v) => s + v * v, 0);
     expect(energy(mixed)).not.toBeCloseTo(energy(alone), 6);
+  });
+});
+
+describe('soundfont clips with neighbouring recorded notes', () => {
+  const options = { size: 900, seed: 21, sources: ['synth', 'soundfont'] as const };
+  const plan = planDataset({ ...options, soundfontContextShare: 0.5 });
+  const sf = plan.clips.filter((c) => c.source === 'soundfont');
+  const splitOf = (index: number) => plan.groups[plan.clips[index].group].split;
+
+  it('gives about that share of the soundfont clips neighbours, only from their own split, and changes nothing else', () => {
+    const withContext = sf.filter((c) => c.soundfontContext);
+    expect(withContext.length / sf.length).toBeGreaterThan(0.35);
+    expect(withContext.length / sf.length).toBeLessThan(0.65);
+    for (const clip of withContext) {
+      for (const n of clip.soundfontContext!) {
+        expect(n.partner).not.toBe(clip.index);
+        expect(plan.clips[n.partner].source).toBe('soundfont');
+        expect(n.partnerFile).toBe(plan.clips[n.partner].file);
+        // A held-out clip never hears training audio, and the reverse.
+        expect(splitOf(n.partner)).toBe(splitOf(clip.index));
+        expect(Math.abs(n.offsetSec)).toBeGreaterThanOrEqual(0.12);
+        expect(n.offsetSec).toBeLessThan(1.9);
+      }
+    }
+    const plain = planDataset({ ...options });
+    expect(plain.clips.some((c) => c.soundfontContext)).toBe(false);
+    expect(plain.clips.map(({ soundfontContext: _c, ...rest }) => rest)).toEqual(plan.clips.map(({ soundfontContext: _c, ...rest }) => rest));
+    expect(() => planDataset({ ...options, soundfontContextShare: -0.1 })).toThrow(/soundfontContextShare/);
+    const clip = withContext[0];
+    expect((manifestClipOf(clip, 'train', []).params as { context: unknown[] }).context).toEqual(clip.soundfontContext);
+  });
+
+  it('mixes each neighbour at its offset and relative level, fading its end, and keeps the clip note as it was', () => {
+    const pre = Math.round(0.1 * SAMPLE_RATE);
+    const tone = (f: number) => Float32Array.from({ length: 2 * SAMPLE_RATE }, (_, i) => (i < pre ? 0 : 0.5 * Math.sin((2 * Math.PI * f * (i - pre)) / SAMPLE_RATE) * Math.exp(-(i - pre) / SAMPLE_RATE)));
+    const own = tone(220);
+    const partner = tone(330);
+    const clip = { ...sf[0], soundfontContext: [{ partner: 1, partnerFile: 'x.wav', offsetSec: 0.5, relativeDb: -6 }] };
+    const mixed = mixSoundfontContext(clip, own, () => partner);
+    const at = pre + Math.round(0.5 * SAMPLE_RATE);
+    // Untouched before the neighbour's attack (its render is silent for 0.1 s before it), then own + partner * gain.
+    expect(Array.from(mixed.subarray(0, at))).toEqual(Array.from(own.subarray(0, at)));
+    const gain = 10 ** (-6 / 20); // both peaks 0.5
+    for (const i of [at + 10, at + 5000]) expect(mixed[i]).toBeCloseTo(own[i] + gain * partner[i - Math.round(0.5 * SAMPLE_RATE)], 5);
+    // A neighbour from before: its render's end falls inside the clip and fades to zero there, no step.
+    const early = mixSoundfontContext({ ...clip, soundfontContext: [{ ...clip.soundfontContext[0], offsetSec: -0.5 }] }, own, () => partner);
+    const end = partner.length - Math.round(0.5 * SAMPLE_RATE); // one past the partner's last sample in the clip
+    expect(Math.abs(early[end - 1] - own[end - 1])).toBeLessThan(1e-6);
+    expect(early[end]).toBe(own[end]);
+    expect(mixSoundfontContext(sf.find((c) => !c.soundfontContext)!, own, () => partner)).toBe(own);
   });
 });
