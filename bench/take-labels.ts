@@ -1,71 +1,124 @@
 /**
- * Label accuracy inside whole takes (issue 11's third target, on synthetic takes with exact truth): each take
- * goes through the report pipeline (onsets, clips, model); every true note matched by a detected onset within
- * 50 ms counts as right when the report's label is its class. Also the accuracy with clips cut at the true
- * onsets (the model alone, without the detector's timing), and the isolated notes' accuracy for contrast is in
- * docs/model.md.
- *   npx tsx bench/take-labels.ts [--models models/default,<dir>...] [--seeds 101,102,103] [--seconds 60] [--condition mixed]
- * Prints a table per model, then one JSON line.
+ * Label accuracy inside whole takes (issue 11's third target): each take goes through the report pipeline
+ * (onsets, clips, model); every true note matched by a detected onset within 50 ms counts as right when the
+ * report's label is its class. Also the accuracy with clips cut at the true onsets (the model alone, without the
+ * detector's timing).
+ * Takes: synthetic ones with exact truth (shared/synth/take.ts), and with `--soundfont FILE` takes played from a
+ * General MIDI soundfont's recorded guitars (clean programs 24-27 and the palm-muted 28; each note's render
+ * overlap-added at its onset; no buzz, GM has none). Soundfonts other than FluidR3 are evaluation only:
+ * never choose a model on them.
+ *   npx tsx bench/take-labels.ts [--models models/default,<dir>...] [--seeds 101,102,103] [--seconds 60]
+ *                                [--condition mixed] [--soundfont FILE ...] [--skip-synth]
+ * Prints a table per model and take source, then one JSON line.
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { findSoundfontSetup, renderSoundfontNotes } from '../adapters/soundfont';
 import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf } from '../adapters/tf-backend';
 import { REPO_ROOT } from '../adapters/config';
-import { CLASSES, SAMPLE_RATE, ToneClass } from '../shared/constants';
+import { toPrediction } from '../shared/classifier';
+import { CLASSES, PRE_ONSET_SECONDS, SAMPLE_RATE, ToneClass } from '../shared/constants';
+import { overlapAddRender, SOUNDFONT_CLEAN_PROGRAMS, SOUNDFONT_MUTED_MAX_MIDI, SOUNDFONT_MUTED_PROGRAM, SoundfontNote } from '../shared/dataset/generate';
 import { loadClassifier } from '../shared/model/classifier';
 import { matchOnsets } from '../shared/onsets/evaluate';
 import { buildTakeReport } from '../shared/report/build';
 import { cutClip } from '../shared/report/clips';
+import { Rng } from '../shared/rng';
+import { addNoiseFloor } from '../shared/synth/note';
 import { synthesizeTake, TakeCondition } from '../shared/synth/take';
-import { toPrediction } from '../shared/classifier';
 
 type Confusion = Record<ToneClass, Record<ToneClass, number>>;
+
+interface EvalTake {
+  samples: Float32Array;
+  truth: { onsetSec: number; label: ToneClass }[];
+}
 
 const emptyConfusion = (): Confusion => Object.fromEntries(CLASSES.map((t) => [t, Object.fromEntries(CLASSES.map((p) => [p, 0]))])) as Confusion;
 
 function summarize(confusion: Confusion) {
-  const total = CLASSES.reduce((s, t) => s + CLASSES.reduce((u, p) => u + confusion[t][p], 0), 0);
+  const rowTotal = (t: ToneClass) => CLASSES.reduce((u, p) => u + confusion[t][p], 0);
+  const total = CLASSES.reduce((s, t) => s + rowTotal(t), 0);
   const right = CLASSES.reduce((s, c) => s + confusion[c][c], 0);
-  const recall = Object.fromEntries(CLASSES.map((t) => [t, confusion[t][t] / Math.max(1, CLASSES.reduce((u, p) => u + confusion[t][p], 0))]));
+  const recall = Object.fromEntries(CLASSES.filter((t) => rowTotal(t) > 0).map((t) => [t, confusion[t][t] / rowTotal(t)]));
   return { notes: total, accuracy: total ? right / total : 0, recall };
+}
+
+/**
+ * A take played from a soundfont: one clean program per take plus the palm-muted program, half the notes each,
+ * gaps as in played takes (35 % fast, 0.12-0.3 s, else 0.3-1.5 s), velocities 40-120, a -80 dBFS noise floor.
+ */
+async function soundfontTake(font: string, seed: number, seconds: number): Promise<EvalTake> {
+  const rng = new Rng(seed);
+  const clean = rng.pick(SOUNDFONT_CLEAN_PROGRAMS);
+  const notes: (SoundfontNote & { label: 'clean' | 'muted'; onsetSec: number })[] = [];
+  for (let t = 0.5; t < seconds - 1; t += rng.chance(0.35) ? rng.uniform(0.12, 0.3) : rng.logUniform(0.3, 1.5)) {
+    const label = rng.chance(0.5) ? 'clean' : 'muted';
+    const midi = rng.int(40, label === 'muted' ? SOUNDFONT_MUTED_MAX_MIDI : 84);
+    notes.push({ label, onsetSec: t, program: label === 'clean' ? clean : SOUNDFONT_MUTED_PROGRAM, midi, velocity: rng.int(40, 120) });
+  }
+  const { clips } = await renderSoundfontNotes(notes, { setup: findSoundfontSetup({ soundfont: font }), concurrency: 1 });
+  const samples = new Float32Array(Math.round(seconds * SAMPLE_RATE));
+  const pre = Math.round(PRE_ONSET_SECONDS * SAMPLE_RATE);
+  const truth: EvalTake['truth'] = [];
+  notes.forEach((n, i) => {
+    if (!clips[i].some((v) => v !== 0)) return; // the font has no sample for this note
+    overlapAddRender(samples, clips[i], Math.round(n.onsetSec * SAMPLE_RATE) - pre, 1);
+    truth.push({ onsetSec: n.onsetSec, label: n.label });
+  });
+  addNoiseFloor(samples, -80, rng);
+  return { samples, truth };
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { models: { type: 'string' }, seeds: { type: 'string', default: '101,102,103' }, seconds: { type: 'string', default: '60' }, condition: { type: 'string', default: 'mixed' } },
+    options: {
+      models: { type: 'string' },
+      seeds: { type: 'string', default: '101,102,103' },
+      seconds: { type: 'string', default: '60' },
+      condition: { type: 'string', default: 'mixed' },
+      soundfont: { type: 'string', multiple: true },
+      'skip-synth': { type: 'boolean' },
+    },
   });
   const models = (values.models ?? path.join(REPO_ROOT, 'models', 'default')).split(',');
   const seeds = values.seeds!.split(',').map(Number);
   const seconds = Number(values.seconds);
   const condition = values.condition as TakeCondition;
   await initTf();
-  const takes = seeds.map((seed) => synthesizeTake({ seconds, seed, condition }));
-  const results: Record<string, unknown> = {};
+  const sources: Record<string, EvalTake[]> = {};
+  if (!values['skip-synth']) sources[`synthetic ${condition}`] = seeds.map((seed) => {
+      const take = synthesizeTake({ seconds, seed, condition });
+      return { samples: take.samples, truth: take.truth.notes };
+    });
+  for (const font of values.soundfont ?? []) sources[path.basename(font)] = await Promise.all(seeds.map((seed) => soundfontTake(font, seed, seconds)));
+
+  const results: Record<string, Record<string, unknown>> = {};
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   for (const dir of models) {
     const classifier = await loadClassifier(new LocalFolderStore(path.resolve(dir)), '');
-    const inTake = emptyConfusion();
-    const atTrueOnsets = emptyConfusion();
-    let truthNotes = 0;
-    for (const take of takes) {
-      const report = await buildTakeReport({ source: 'take.wav', audio: { sampleRate: SAMPLE_RATE, durationSec: take.samples.length / SAMPLE_RATE, samples: take.samples }, classifier });
-      const truth = take.truth.notes;
-      truthNotes += truth.length;
-      for (const m of matchOnsets(report.notes.map((n) => n.onsetSec), truth.map((n) => n.onsetSec))) inTake[truth[m.truth].label][report.notes[m.detected].label]++;
-      const clips = truth.map((n, i) =>
-        cutClip({ source: take.samples, onsetSample: Math.round(n.onsetSec * SAMPLE_RATE), nextOnsetSample: i + 1 < truth.length ? Math.round(truth[i + 1].onsetSec * SAMPLE_RATE) : null }),
-      );
-      const probs = await classifier.classifyClips(clips);
-      probs.forEach((p, i) => atTrueOnsets[truth[i].label][toPrediction(p).label]++);
+    results[dir] = {};
+    for (const [name, takes] of Object.entries(sources)) {
+      const inTake = emptyConfusion();
+      const atTrueOnsets = emptyConfusion();
+      let truthNotes = 0;
+      for (const take of takes) {
+        const report = await buildTakeReport({ source: 'take.wav', audio: { sampleRate: SAMPLE_RATE, durationSec: take.samples.length / SAMPLE_RATE, samples: take.samples }, classifier });
+        const truth = take.truth;
+        truthNotes += truth.length;
+        for (const m of matchOnsets(report.notes.map((n) => n.onsetSec), truth.map((n) => n.onsetSec))) inTake[truth[m.truth].label][report.notes[m.detected].label]++;
+        const clips = truth.map((n) => cutClip({ source: take.samples, onsetSample: Math.round(n.onsetSec * SAMPLE_RATE) }));
+        (await classifier.classifyClips(clips)).forEach((p, i) => atTrueOnsets[truth[i].label][toPrediction(p).label]++);
+      }
+      const row = { model: classifier.identity.version, truthNotes, inTake: { ...summarize(inTake), confusion: inTake }, atTrueOnsets: { ...summarize(atTrueOnsets), confusion: atTrueOnsets } };
+      results[dir][name] = row;
+      const recalls = (r: Record<string, number>) => Object.entries(r).map(([c, v]) => `${c} ${pct(v)}`).join(', ');
+      console.log(`${row.model} (${dir}) on ${takes.length} x ${seconds} s ${name} takes, ${truthNotes} notes`);
+      console.log(`  in the report (matched within 50 ms: ${row.inTake.notes}): ${pct(row.inTake.accuracy)}  recall ${recalls(row.inTake.recall)}`);
+      console.log(`  clips at the true onsets: ${pct(row.atTrueOnsets.accuracy)}  recall ${recalls(row.atTrueOnsets.recall)}`);
+      console.log(`  confusion in the report (rows true, cols ${CLASSES.join(', ')}): ${CLASSES.map((t) => CLASSES.map((p) => inTake[t][p]).join(' ')).join(' | ')}`);
     }
-    const row = { model: classifier.identity.version, truthNotes, inTake: { ...summarize(inTake), confusion: inTake }, atTrueOnsets: { ...summarize(atTrueOnsets), confusion: atTrueOnsets } };
-    results[dir] = row;
-    const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-    const recalls = (r: Record<string, number>) => CLASSES.map((c) => pct(r[c])).join(' / ');
-    console.log(`${row.model} (${dir}): ${seeds.length} x ${seconds} s ${condition} takes, ${truthNotes} notes`);
-    console.log(`  in the report (matched within 50 ms: ${row.inTake.notes}): ${pct(row.inTake.accuracy)}  recall ${CLASSES.join('/')} ${recalls(row.inTake.recall)}`);
-    console.log(`  clips at the true onsets:                ${pct(row.atTrueOnsets.accuracy)}  recall ${recalls(row.atTrueOnsets.recall)}`);
-    console.log(`  confusion in the report (rows true, cols ${CLASSES.join(', ')}): ${CLASSES.map((t) => CLASSES.map((p) => inTake[t][p]).join(' ')).join(' | ')}`);
     classifier.dispose();
   }
   console.log(JSON.stringify({ area: 'take-labels', seeds, seconds, condition, results }));

@@ -301,7 +301,20 @@ export function renderSynthClip(clip: PlannedClip): Float32Array {
 }
 
 /** A neighbour's render fades out over its last 50 ms: it ends (the render is 2 s) without a click. */
-const NEIGHBOUR_FADE_SAMPLES = Math.round(0.05 * SAMPLE_RATE);
+const RENDER_FADE_SAMPLES = Math.round(0.05 * SAMPLE_RATE);
+
+/**
+ * Adds `gain` x `render` into `out` with render sample 0 at out index `shift` (may be negative), fading the
+ * render out over its last 50 ms: a 2 s note render mixed into a longer signal ends without a click.
+ */
+export function overlapAddRender(out: Float32Array, render: Float32Array, shift: number, gain: number): void {
+  const fadeFrom = render.length - RENDER_FADE_SAMPLES;
+  for (let i = Math.max(0, shift); i < out.length && i - shift < render.length; i++) {
+    const j = i - shift;
+    const fade = j < fadeFrom ? 1 : 0.5 + 0.5 * Math.cos((Math.PI * (j - fadeFrom + 1)) / RENDER_FADE_SAMPLES);
+    out[i] += gain * render[j] * fade;
+  }
+}
 
 /**
  * A soundfont clip's render with its neighbours' renders mixed in (renders are 2 s, attack at 0.1 s): each
@@ -315,15 +328,7 @@ export function mixSoundfontContext(clip: PlannedClip, own: Float32Array, render
   for (const n of clip.soundfontContext) {
     const partner = renderOf(n.partner);
     const partnerPeak = peakAbs(partner);
-    if (!(partnerPeak > 0 && ownPeak > 0)) continue;
-    const gain = (ownPeak * dbToGain(n.relativeDb)) / partnerPeak;
-    const shift = Math.round(n.offsetSec * SAMPLE_RATE);
-    const fadeFrom = partner.length - NEIGHBOUR_FADE_SAMPLES;
-    for (let i = Math.max(0, shift); i < out.length && i - shift < partner.length; i++) {
-      const j = i - shift;
-      const fade = j < fadeFrom ? 1 : 0.5 + 0.5 * Math.cos((Math.PI * (j - fadeFrom + 1)) / NEIGHBOUR_FADE_SAMPLES);
-      out[i] += gain * partner[j] * fade;
-    }
+    if (partnerPeak > 0 && ownPeak > 0) overlapAddRender(out, partner, Math.round(n.offsetSec * SAMPLE_RATE), (ownPeak * dbToGain(n.relativeDb)) / partnerPeak);
   }
   return out;
 }
