@@ -161,7 +161,12 @@ function sampleContext(target: NoteParams, rng: Rng): ContextNote[] {
 /** Gives a share of the soundfont clips neighbours drawn from the soundfont clips of their own split. */
 function planSoundfontContext(clips: PlannedClip[], splitOf: (clip: PlannedClip) => Split, seed: number, share: number): void {
   const bySplit = new Map<Split, number[]>();
-  for (const c of clips) if (c.source === 'soundfont') bySplit.set(splitOf(c), [...(bySplit.get(splitOf(c)) ?? []), c.index]);
+  for (const c of clips) {
+    if (c.source !== 'soundfont') continue;
+    const split = splitOf(c);
+    if (!bySplit.has(split)) bySplit.set(split, []);
+    bySplit.get(split)!.push(c.index);
+  }
   for (const c of clips) {
     if (c.source !== 'soundfont') continue;
     const others = bySplit.get(splitOf(c))!.filter((i) => i !== c.index);
@@ -300,7 +305,7 @@ export function renderSynthClip(clip: PlannedClip): Float32Array {
   return mix;
 }
 
-/** A neighbour's render fades out over its last 50 ms: it ends (the render is 2 s) without a click. */
+/** How long a note render mixed into a longer signal fades out at its end. */
 const RENDER_FADE_SAMPLES = Math.round(0.05 * SAMPLE_RATE);
 
 /**

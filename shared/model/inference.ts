@@ -10,8 +10,6 @@
 import * as tf from '@tensorflow/tfjs';
 
 type ConvConfig = {
-  filters: number;
-  kernelSize: number | number[];
   strides: number | number[];
   padding: 'same' | 'valid';
   dataFormat?: string;
