@@ -1,4 +1,4 @@
-import { onsetScores } from '../../shared/onsets/evaluate';
+import { matchOnsets, onsetScores } from '../../shared/onsets/evaluate';
 
 describe('onsetScores (MIREX ±50 ms, one-to-one)', () => {
   it('scores perfect, partial and empty detections', () => {
@@ -29,5 +29,22 @@ describe('onsetScores (MIREX ±50 ms, one-to-one)', () => {
     expect(onsetScores([1.06], [1], 0.07).truePositives).toBe(1);
     expect(() => onsetScores([NaN], [1])).toThrow(TypeError);
     expect(() => onsetScores([1], [1], 0)).toThrow(TypeError);
+  });
+});
+
+describe('matchOnsets (the pairs behind onsetScores)', () => {
+  it('returns one-to-one pairs as indices into the inputs as given', () => {
+    // Unsorted inputs: indices refer to the caller's arrays, not to sorted copies.
+    const detected = [3.01, 0.97, 1.04, 7];
+    const truth = [1.05, 3, 1.0];
+    const pairs = matchOnsets(detected, truth);
+    const sorted = [...pairs].sort((a, b) => a.detected - b.detected);
+    expect(sorted).toEqual([
+      { detected: 0, truth: 1 },
+      { detected: 1, truth: 2 },
+      { detected: 2, truth: 0 },
+    ]);
+    expect(matchOnsets([1], [1.2])).toEqual([]);
+    expect(() => matchOnsets([1], [Infinity])).toThrow(TypeError);
   });
 });
