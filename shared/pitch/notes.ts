@@ -19,3 +19,13 @@ export function midiToName(midi: number): string {
 export function centsBetween(hz: number, referenceHz: number): number {
   return 1200 * Math.log2(hz / referenceHz);
 }
+
+/**
+ * A pitch as reports carry it: hz rounded to 0.01 Hz and the nearest note of that rounded value, so the two
+ * always agree (the report validator checks it; near a note boundary the unrounded hz could round across it).
+ */
+export function roundedPitch(hz: number): { hz: number; midi: number; name: string } {
+  const rounded = Math.round(hz * 100) / 100;
+  const midi = Math.round(hzToMidiFloat(rounded));
+  return { hz: rounded, midi, name: midiToName(midi) };
+}

@@ -11,6 +11,7 @@ import { DetectOnsetsOptions, createOnsetTracker, resolveDetectOptions } from '.
 import { TrackedOnset } from '../onsets/tracker';
 import { describeSegment } from '../features/descriptors';
 import { NOTE_PITCH_DEFAULTS, NotePitchEstimator } from '../pitch/note-pitch';
+import { roundedPitch } from '../pitch/notes';
 import { DEFAULT_OVERLAP_POLICY, OverlapPolicy, PRE_ONSET_SAMPLES, clipWindow, cutClip, isOverlapPolicy, OVERLAP_POLICIES } from './clips';
 import { EmptyReason, REPORT_FORMAT, REPORT_VERSION, ReportNote, ReportSummary, TakeReport } from './schema';
 import { assessNoNote, ClipLevels, measureClipLevels } from '../no-note';
@@ -194,7 +195,7 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
           onsetSec: round(onsetSec, 6),
           startSec: round(Math.max(0, w.start) / SAMPLE_RATE, 6),
           endSec: round(Math.min(finished ? received : w.end, w.end) / SAMPLE_RATE, 6),
-          pitch: pitch ? { hz: round(pitch.hz, 2), midi: pitch.midi, name: pitch.name } : null,
+          pitch: pitch ? roundedPitch(pitch.hz) : null,
           ...described,
           onsetStrength: round(cur.onset.strength, 2),
         },

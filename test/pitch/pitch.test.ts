@@ -1,7 +1,7 @@
 import { SAMPLE_RATE } from '../../shared/constants';
 import { estimatePitch, estimatePitchDetailed } from '../../shared/pitch/estimate';
 import { NotePitchEstimator } from '../../shared/pitch/note-pitch';
-import { centsBetween, hzToMidiFloat, midiToHz, midiToName } from '../../shared/pitch/notes';
+import { centsBetween, hzToMidiFloat, midiToHz, midiToName, roundedPitch } from '../../shared/pitch/notes';
 import { Rng } from '../../shared/rng';
 import { sampleNoteParams, synthesizeNote } from '../../shared/synth/note';
 import { synthesizeTake } from '../../shared/synth/take';
@@ -33,6 +33,20 @@ describe('note names', () => {
     expect(centsBetween(880, 440)).toBeCloseTo(1200, 9);
     expect(() => midiToName(60.5)).toThrow(TypeError);
     expect(() => hzToMidiFloat(0)).toThrow(TypeError);
+  });
+
+  it('rounds a reported pitch so its note always matches its rounded hz, even at a note boundary', () => {
+    // The D#2/E2 boundary is 80.0609 Hz: 80.0612 Hz is E2, but reported as 80.06 Hz it must be D#2. A 60-minute
+    // take's report once failed validation on exactly such a note.
+    const boundary = midiToHz(39.5);
+    expect(Math.round(hzToMidiFloat(boundary + 0.0003))).toBe(40);
+    expect(roundedPitch(boundary + 0.0003)).toEqual({ hz: 80.06, midi: 39, name: 'D#2' });
+    expect(roundedPitch(82.4069)).toEqual({ hz: 82.41, midi: 40, name: 'E2' });
+    // Every rounded pitch passes the report validator's rule (nearest note of the rounded hz).
+    for (let hz = 70; hz < 1400; hz *= 1.0007) {
+      const p = roundedPitch(hz);
+      expect(Math.round(69 + 12 * Math.log2(p.hz / 440))).toBe(p.midi);
+    }
   });
 });
 
