@@ -436,9 +436,20 @@ export class LocalFolderStore implements ObjectStore {
 
   // ---- per-key lock ---------------------------------------------------------------------------
 
+  /**
+   * Whether a live writer holds the key's lock. A lock whose holder died (a SIGKILL mid-write) is broken first:
+   * otherwise every reader of the key would wait LOCK_WAIT_MS for a writer that will never finish.
+   */
   private async lockHeld(key: string): Promise<boolean> {
+    const lock = this.lockPath(key);
     try {
-      await fs.stat(this.lockPath(key));
+      await fs.stat(lock);
+    } catch {
+      return false;
+    }
+    await this.breakStaleLock(lock);
+    try {
+      await fs.stat(lock);
       return true;
     } catch {
       return false;

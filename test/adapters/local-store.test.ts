@@ -131,6 +131,22 @@ describe('LocalFolderStore specifics', () => {
     expect(new TextDecoder().decode(await store.read('locked'))).toBe('v2');
   });
 
+  test('a reader does not wait for a dead writer that left its lock mid-write', async () => {
+    // A process killed between replacing the data file and updating its record leaves the lock behind; readers
+    // used to wait 30 s (LOCK_WAIT_MS) for it, which stalled a retrain job resumed after a SIGKILL.
+    const root = await freshRoot();
+    const store = new LocalFolderStore(root);
+    await store.write('status.json', '{"step":0}');
+    const { stdout } = await run(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const { createHash } = await import('node:crypto');
+    await fs.writeFile(path.join(root, STORE_DIR, 'locks', `${createHash('sha256').update('status.json').digest('hex')}.lock`), `${stdout} deadbeef`);
+    await fs.writeFile(path.join(root, 'status.json'), '{"step":1}'); // the new bytes, record not yet updated
+    const started = Date.now();
+    expect(new TextDecoder().decode(await store.read('status.json'))).toBe('{"step":1}');
+    expect((await store.stat('status.json'))?.size).toBe(10);
+    expect(Date.now() - started).toBeLessThan(5_000); // the lock wait is 30 s
+  });
+
   test('readRange rejects negative or fractional offsets', async () => {
     const store = new LocalFolderStore(await freshRoot());
     await store.write('r', 'abc');
