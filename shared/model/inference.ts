@@ -42,13 +42,6 @@ function inboundNames(layer: tf.layers.Layer): string[] | null {
   return layer.inboundNodes[0].inboundLayers.map((l) => l.name);
 }
 
-/** How many layers read each layer's output (a folded BN or ReLU must have exactly one reader). */
-function readerCounts(layers: tf.layers.Layer[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const layer of layers) for (const name of inboundNames(layer) ?? []) counts.set(name, (counts.get(name) ?? 0) + 1);
-  return counts;
-}
-
 function isChannelsLastBn(layer: tf.layers.Layer): boolean {
   if (layer.getClassName() !== 'BatchNormalization') return false;
   const { axis } = layer.getConfig() as unknown as BnConfig;
@@ -126,11 +119,12 @@ export class InferenceNetwork {
     const outputName = model.outputLayers?.[0]?.name ?? layers[layers.length - 1].name;
     if (!plain) return new InferenceNetwork(model, null, new Set(), outputName);
 
-    const readers = readerCounts(layers);
-    // The sole reader of `name`, if it has exactly one.
+    // The layers reading each layer's output: a folded BN or ReLU must be its producer's sole reader.
+    const readers = new Map<string, tf.layers.Layer[]>();
+    layers.forEach((layer, i) => (inbound[i] ?? []).forEach((name) => readers.set(name, [...(readers.get(name) ?? []), layer])));
     const soleReader = (name: string) => {
-      if (readers.get(name) !== 1) return undefined;
-      return layers.find((l) => inboundNames(l)?.includes(name));
+      const r = readers.get(name);
+      return r?.length === 1 ? r[0] : undefined;
     };
     const inputNames = new Set<string>();
     const absorbed = new Set<string>();
@@ -142,7 +136,8 @@ export class InferenceNetwork {
         inputNames.add(layer.name);
         continue;
       }
-      for (const n of names) if (byName.get(n)?.getClassName() === 'InputLayer' || !byName.has(n)) inputNames.add(n);
+      // A Sequential model's input layer is not among its layers; a functional model's came first (above).
+      for (const n of names) if (!byName.has(n)) inputNames.add(n);
       if (absorbed.has(layer.name)) continue;
       const fused = layer.getClassName() === 'Conv2D' && names.length === 1 ? foldChain(layer, soleReader, names[0]) : null;
       if (fused) {
