@@ -17,10 +17,11 @@ import { findSoundfontSetup, renderSoundfontNotes } from '../adapters/soundfont'
 import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf } from '../adapters/tf-backend';
 import { REPO_ROOT } from '../adapters/config';
-import { toPrediction } from '../shared/classifier';
+import { ClassProbabilities } from '../shared/classifier';
 import { CLASSES, PRE_ONSET_SECONDS, SAMPLE_RATE, ToneClass } from '../shared/constants';
 import { overlapAddRender, SOUNDFONT_CLEAN_PROGRAMS, SOUNDFONT_MUTED_MAX_MIDI, SOUNDFONT_MUTED_PROGRAM, SoundfontNote } from '../shared/dataset/generate';
 import { loadClassifier } from '../shared/model/classifier';
+import { evaluatePredictions } from '../shared/model/evaluate';
 import { matchOnsets } from '../shared/onsets/evaluate';
 import { buildTakeReport } from '../shared/report/build';
 import { cutClip } from '../shared/report/clips';
@@ -28,21 +29,27 @@ import { Rng } from '../shared/rng';
 import { addNoiseFloor } from '../shared/synth/note';
 import { synthesizeTake, TakeCondition } from '../shared/synth/take';
 
-type Confusion = Record<ToneClass, Record<ToneClass, number>>;
-
 interface EvalTake {
   samples: Float32Array;
   truth: { onsetSec: number; label: ToneClass }[];
 }
 
-const emptyConfusion = (): Confusion => Object.fromEntries(CLASSES.map((t) => [t, Object.fromEntries(CLASSES.map((p) => [p, 0]))])) as Confusion;
+/** Labels and probabilities of classified notes, gathered for evaluatePredictions. */
+class Predictions {
+  readonly labels: number[] = [];
+  readonly probabilities: number[] = [];
 
-function summarize(confusion: Confusion) {
-  const rowTotal = (t: ToneClass) => CLASSES.reduce((u, p) => u + confusion[t][p], 0);
-  const total = CLASSES.reduce((s, t) => s + rowTotal(t), 0);
-  const right = CLASSES.reduce((s, c) => s + confusion[c][c], 0);
-  const recall = Object.fromEntries(CLASSES.filter((t) => rowTotal(t) > 0).map((t) => [t, confusion[t][t] / rowTotal(t)]));
-  return { notes: total, accuracy: total ? right / total : 0, recall };
+  add(label: ToneClass, p: ClassProbabilities): void {
+    this.labels.push(CLASSES.indexOf(label));
+    this.probabilities.push(...CLASSES.map((c) => p[c]));
+  }
+
+  summary() {
+    const r = evaluatePredictions({ labels: this.labels, probabilities: this.probabilities });
+    // Soundfont takes have no buzz: recall only of the classes the takes hold.
+    const recall = Object.fromEntries(CLASSES.filter((c) => r.perClass[c].support > 0).map((c) => [c, r.perClass[c].recall]));
+    return { notes: r.n, accuracy: r.accuracy, recall, confusion: r.confusion };
+  }
 }
 
 /**
@@ -88,10 +95,12 @@ async function main(): Promise<void> {
   const condition = values.condition as TakeCondition;
   await initTf();
   const sources: Record<string, EvalTake[]> = {};
-  if (!values['skip-synth']) sources[`synthetic ${condition}`] = seeds.map((seed) => {
+  if (!values['skip-synth']) {
+    sources[`synthetic ${condition}`] = seeds.map((seed) => {
       const take = synthesizeTake({ seconds, seed, condition });
       return { samples: take.samples, truth: take.truth.notes };
     });
+  }
   for (const font of values.soundfont ?? []) sources[path.basename(font)] = await Promise.all(seeds.map((seed) => soundfontTake(font, seed, seconds)));
 
   const results: Record<string, Record<string, unknown>> = {};
@@ -100,24 +109,24 @@ async function main(): Promise<void> {
     const classifier = await loadClassifier(new LocalFolderStore(path.resolve(dir)), '');
     results[dir] = {};
     for (const [name, takes] of Object.entries(sources)) {
-      const inTake = emptyConfusion();
-      const atTrueOnsets = emptyConfusion();
+      const inTake = new Predictions();
+      const atTrueOnsets = new Predictions();
       let truthNotes = 0;
       for (const take of takes) {
         const report = await buildTakeReport({ source: 'take.wav', audio: { sampleRate: SAMPLE_RATE, durationSec: take.samples.length / SAMPLE_RATE, samples: take.samples }, classifier });
         const truth = take.truth;
         truthNotes += truth.length;
-        for (const m of matchOnsets(report.notes.map((n) => n.onsetSec), truth.map((n) => n.onsetSec))) inTake[truth[m.truth].label][report.notes[m.detected].label]++;
+        for (const m of matchOnsets(report.notes.map((n) => n.onsetSec), truth.map((n) => n.onsetSec))) inTake.add(truth[m.truth].label, report.notes[m.detected].probabilities);
         const clips = truth.map((n) => cutClip({ source: take.samples, onsetSample: Math.round(n.onsetSec * SAMPLE_RATE) }));
-        (await classifier.classifyClips(clips)).forEach((p, i) => atTrueOnsets[truth[i].label][toPrediction(p).label]++);
+        (await classifier.classifyClips(clips)).forEach((p, i) => atTrueOnsets.add(truth[i].label, p));
       }
-      const row = { model: classifier.identity.version, truthNotes, inTake: { ...summarize(inTake), confusion: inTake }, atTrueOnsets: { ...summarize(atTrueOnsets), confusion: atTrueOnsets } };
+      const row = { model: classifier.identity.version, truthNotes, inTake: inTake.summary(), atTrueOnsets: atTrueOnsets.summary() };
       results[dir][name] = row;
       const recalls = (r: Record<string, number>) => Object.entries(r).map(([c, v]) => `${c} ${pct(v)}`).join(', ');
       console.log(`${row.model} (${dir}) on ${takes.length} x ${seconds} s ${name} takes, ${truthNotes} notes`);
       console.log(`  in the report (matched within 50 ms: ${row.inTake.notes}): ${pct(row.inTake.accuracy)}  recall ${recalls(row.inTake.recall)}`);
       console.log(`  clips at the true onsets: ${pct(row.atTrueOnsets.accuracy)}  recall ${recalls(row.atTrueOnsets.recall)}`);
-      console.log(`  confusion in the report (rows true, cols ${CLASSES.join(', ')}): ${CLASSES.map((t) => CLASSES.map((p) => inTake[t][p]).join(' ')).join(' | ')}`);
+      console.log(`  confusion in the report (rows true, cols ${CLASSES.join(', ')}): ${row.inTake.confusion.map((r) => r.join(' ')).join(' | ')}`);
     }
     classifier.dispose();
   }
