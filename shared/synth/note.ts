@@ -1,8 +1,7 @@
 /**
  * One guitar note of a given class, synthesised from physically motivated parameters.
  *
- * - clean: the freely ringing waveguide string; a share of them are short notes, stopped by the player after
- *   they rang (see SHORT_NOTE_SHARE);
+ * - clean: the freely ringing waveguide string;
  * - muted: 'palm-mute' from light (still pitched, ~0.5 s of ring) to heavy (a dull thud), with the pick's
  *   bright attack damped within milliseconds; 'dead-note' (fretting-hand mute: a thump and a noise burst with
  *   little or no pitch, gone within ~150 ms); 'damped' (a clean attack choked by a hand 0.03-0.12 s later);
@@ -10,6 +9,8 @@
  *   waveguide.ts): pulses once per vibration while the swing reaches past the fret, high-passed and coloured by
  *   fret/neck resonances. It lasts the whole note ('full'), only the attack until the string clears the fret
  *   ('attack'), or starts as the string rings down onto the fret ('tail').
+ * A share of clean and buzzy notes are short (stopped by the player after they rang, SHORT_NOTE_*) or decay in two
+ * stages (TWO_STAGE_*).
  *
  * Then the body (resonant modes) or pickup, the microphone, the room and the noise floor of the instrument.
  * `sampleNoteParams` draws every choice from the Rng; `synthesizeNote` is a pure function of the parameters.
@@ -149,7 +150,10 @@ export const DAMPED_AT_SEC = { min: 0.03, max: 0.12 } as const;
 export const SHORT_NOTE_SHARE = 0.25;
 /** When a short clean or buzzy note is stopped (log-uniform), seconds after the attack; a tail buzz is heard first. */
 export const SHORT_NOTE_STOP_SEC = { min: 0.15, max: 0.6 } as const;
-/** A short buzzy note with a tail buzz is stopped no earlier than this after the buzz starts: the contact builds up over 0.3 s (waveguide.ts), then is heard for 0.2 s. */
+/**
+ * A short buzzy note with a tail buzz is stopped no earlier than this after the buzz starts: the contact builds up
+ * over 0.3 s (waveguide.ts), then is heard for 0.2 s.
+ */
 const SHORT_NOTE_TAIL_BUZZ_SEC = 0.5;
 /**
  * Share of clean and buzzy notes with a two-stage decay, its plateau (dB re the attack, uniform) and the prompt
