@@ -96,6 +96,12 @@ describe('clips with neighbouring notes (context)', () => {
     const offsets = withContext.flatMap((c) => c.context!.map((n) => n.offsetSec));
     expect(offsets.some((o) => o > 0 && o < 0.3)).toBe(true);
     expect(offsets.some((o) => o < 0)).toBe(true);
+    // Neighbours from 15 dB softer to 15 dB louder than the clip's note (as consecutive notes of a take differ),
+    // unless the louder one would pass -1 dBFS.
+    const relative = withContext.flatMap((c) => c.context!.filter((n) => n.note.levelDb < -1).map((n) => n.note.levelDb - c.note!.levelDb));
+    expect(Math.min(...relative)).toBeGreaterThanOrEqual(-15 - 1e-9);
+    expect(Math.max(...relative)).toBeLessThanOrEqual(15 + 1e-9);
+    expect(relative.filter((r) => r > 6).length).toBeGreaterThan(0.2 * relative.length);
     expect(planDataset({ size: 300, seed: 21, sources: ['synth'], contextShare: 0 }).clips.some((c) => c.context)).toBe(false);
     expect(() => planDataset({ size: 30, seed: 1, sources: ['synth'], contextShare: 1.5 })).toThrow(/contextShare/);
   });
