@@ -337,6 +337,11 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
   return params;
 }
 
+/** The per-sample gain of an exponential decay that falls 60 dB in `t60Sec`. */
+function decayPerSample(t60Sec: number, sampleRate: number): number {
+  return Math.pow(10, -3 / (t60Sec * sampleRate));
+}
+
 /**
  * Renders the note without room and noise floor (string, dead-note extras, body/pickup, microphone),
  * scaled to the note's peak level, added into `out` from `start` for at most `length` samples.
@@ -393,7 +398,7 @@ export function renderNoteDry(params: NoteParams, out: Float32Array, start: numb
   }
   if (params.twoStageDecay) {
     const plateau = dbToGain(params.twoStageDecay.plateauDb);
-    const k = Math.pow(10, -3 / (params.twoStageDecay.fastT60 * sampleRate));
+    const k = decayPerSample(params.twoStageDecay.fastT60, sampleRate);
     let fast = 1;
     for (let i = 0; i < active; i++) {
       dry[i] *= plateau + (1 - plateau) * fast;
@@ -404,7 +409,7 @@ export function renderNoteDry(params: NoteParams, out: Float32Array, start: numb
     // A hand lands on the ringing string: from then on it decays at the damping T60 (with a 5 ms touch).
     const at = Math.round(params.damping.atSec * sampleRate);
     const touch = Math.max(1, Math.round(0.005 * sampleRate));
-    const k = Math.pow(10, -3 / (params.damping.t60 * sampleRate));
+    const k = decayPerSample(params.damping.t60, sampleRate);
     let g = 1;
     for (let i = at; i < active; i++) {
       g *= i - at < touch ? Math.pow(k, (i - at) / touch) : k;
