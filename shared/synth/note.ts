@@ -3,8 +3,9 @@
  *
  * - clean: the freely ringing waveguide string;
  * - muted: 'palm-mute' from light (still pitched, ~0.5 s of ring) to heavy (a dull thud), with the pick's
- *   bright attack damped within milliseconds; 'dead-note' (fretting-hand mute: a thump and a noise burst with
- *   little or no pitch, gone within ~150 ms); 'damped' (a clean attack choked by a hand 0.03-0.12 s later);
+ *   bright attack damped within milliseconds, a share of them held at a dark level (SUSTAINED_PALM_*);
+ *   'dead-note' (fretting-hand mute: a thump and a noise burst with little or no pitch, gone within ~150 ms);
+ *   'damped' (a clean attack choked by a hand 0.03-0.12 s later);
  * - buzzy: the same full-level ringing string plus a rattle driven by its contact with a fret barrier (see
  *   waveguide.ts): pulses once per vibration while the swing reaches past the fret, high-passed and coloured by
  *   fret/neck resonances. It lasts the whole note ('full'), only the attack until the string clears the fret
@@ -137,6 +138,14 @@ export const MUTED_VARIANT_SHARES = { 'palm-mute': 0.55, 'dead-note': 0.25, damp
 export const PALM_T60_SEC = { heavy: 0.12, light: 2, max: 1.5 } as const;
 /** Palm-mute low-pass corner for the heaviest mute (log-uniform; x1..x2.5 towards the lightest), 24 dB/octave. */
 export const PALM_LOWPASS_HZ = { min: 400, max: 1200 } as const;
+/**
+ * Share of palm mutes that sustain, and their T60 (s, log-uniform). Through a compressor or a high-gain amp a
+ * palm-muted note is held at level for a second or more (the sustained "chug"): the palm still takes the upper
+ * partials (corner at most PALM_LOWPASS_HZ.max), only the decay is long. Sampled muted-guitar patches played with
+ * a held key sound like this too; without these notes a model hears every sustained note as clean.
+ */
+export const SUSTAINED_PALM_SHARE = 0.3;
+export const SUSTAINED_PALM_T60_SEC = { min: 2, max: 8 } as const;
 /** Share of the noise floor's RMS that is hiss (the rest is darker room tone), uniform. */
 export const NOISE_FLOOR_HISS_SHARE = { min: 0.05, max: 0.5 } as const;
 /**
@@ -192,6 +201,8 @@ export interface SampleNoteOptions {
   shortNote?: boolean;
   /** Clean and buzzy only: force a two-stage decay (true) or a one-stage one (false); default drawn (TWO_STAGE_SHARE). */
   twoStageDecay?: boolean;
+  /** Palm mutes only: force a sustained mute (true) or a decaying one (false); default drawn (SUSTAINED_PALM_SHARE). */
+  sustainedPalmMute?: boolean;
 }
 
 /** Samples a note of class `label`. */
@@ -288,6 +299,9 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
   if ((options.shortNote !== undefined || options.twoStageDecay !== undefined) && label === 'muted') {
     throw new TypeError('sampleNoteParams: shortNote and twoStageDecay are for clean and buzzy notes');
   }
+  if (options.sustainedPalmMute !== undefined && variant !== 'palm-mute') {
+    throw new TypeError('sampleNoteParams: sustainedPalmMute is for palm mutes');
+  }
   const t60High = Math.min(t60, t60 * hfRatio);
   const dispersion = clamp(instrument.stiffness * (wound ? 0.7 : 1) * (1 + fret / 24), 0, 0.6);
   const params: NoteParams = {
@@ -320,7 +334,8 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
     noiseSeed: rng.int(0, 0x7fffffff),
     twoStageDecay: null,
   };
-  // Drawn last, so every other parameter of the note is what it would be without short notes and two-stage decay.
+  // Drawn last, so every other parameter of the note is what it would be without short notes, two-stage decay and
+  // sustained palm mutes.
   if (label !== 'muted' && (options.shortNote ?? rng.chance(SHORT_NOTE_SHARE))) {
     const buzzFrom = barrier && buzz?.extent === 'tail' ? barrier.startSec + SHORT_NOTE_TAIL_BUZZ_SEC : 0;
     params.damping = {
@@ -333,6 +348,12 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
       plateauDb: rng.uniform(TWO_STAGE_PLATEAU_DB.min, TWO_STAGE_PLATEAU_DB.max),
       fastT60: rng.logUniform(TWO_STAGE_FAST_T60_SEC.min, TWO_STAGE_FAST_T60_SEC.max),
     };
+  }
+  if (variant === 'palm-mute' && (options.sustainedPalmMute ?? rng.chance(SUSTAINED_PALM_SHARE))) {
+    const t60Sustained = rng.logUniform(SUSTAINED_PALM_T60_SEC.min, SUSTAINED_PALM_T60_SEC.max);
+    params.t60High *= t60Sustained / params.t60;
+    params.t60 = t60Sustained;
+    params.palmLowpassHz = Math.max(Math.min(params.palmLowpassHz!, PALM_LOWPASS_HZ.max), midiToHz(midi) * 1.5);
   }
   return params;
 }

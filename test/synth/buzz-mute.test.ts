@@ -1,12 +1,13 @@
 /**
  * The buzz and mute signatures of the synthesiser, measured with shared/synth/signature.ts over several seeds:
  * a buzzy note keeps the level of the same note without buzz and carries a pitch-synchronous sizzle (whole
- * note, attack only, or tail only); palm mutes span light (pitched, ringing) to heavy (thud); dead notes are
+ * note, attack only, or tail only); palm mutes span light (pitched, ringing) to heavy (thud), and a share of them
+ * are held at a dark level; dead notes are
  * gone at once; damped notes are choked right after the attack; short clean and buzzy notes ring (and buzz), then stop.
  */
 import { PRE_ONSET_SECONDS, SAMPLE_RATE } from '../../shared/constants';
 import { Rng } from '../../shared/rng';
-import { BuzzExtent, DAMPED_AT_SEC, NoteParams, sampleNoteParams, SHORT_NOTE_SHARE, SHORT_NOTE_STOP_SEC, synthesizeNote, TWO_STAGE_FAST_T60_SEC, TWO_STAGE_PLATEAU_DB, TWO_STAGE_SHARE } from '../../shared/synth/note';
+import { BuzzExtent, DAMPED_AT_SEC, NoteParams, PALM_T60_SEC, sampleNoteParams, SHORT_NOTE_SHARE, SHORT_NOTE_STOP_SEC, SUSTAINED_PALM_SHARE, SUSTAINED_PALM_T60_SEC, synthesizeNote, TWO_STAGE_FAST_T60_SEC, TWO_STAGE_PLATEAU_DB, TWO_STAGE_SHARE } from '../../shared/synth/note';
 import { applyBiquad, designBiquad } from '../../shared/synth/filters';
 import { noteSignature, NoteSignature } from '../../shared/synth/signature';
 import { autocorrelationPitch, cents, median } from './acoustics';
@@ -132,7 +133,7 @@ describe('fret buzz', () => {
 });
 
 describe('muted notes', () => {
-  const palm = Array.from({ length: 40 }, (_, i) => dry(sampleNoteParams({ label: 'muted', rng: new Rng(3000 + i), variant: 'palm-mute' })));
+  const palm = Array.from({ length: 40 }, (_, i) => dry(sampleNoteParams({ label: 'muted', rng: new Rng(3000 + i), variant: 'palm-mute', sustainedPalmMute: false })));
   const palmSigs = palm.map((p) => sig(synthesizeNote(p)));
 
   it('palm mutes range from a heavy thud to a light mute that still rings', () => {
@@ -162,6 +163,33 @@ describe('muted notes', () => {
       if (palmSigs[i].centroidHz < sig(synthesizeNote(ring)).centroidHz) darker++;
     });
     expect(darker).toBeGreaterThanOrEqual(0.85 * palm.length);
+  });
+
+  it('about 30 % of palm mutes are sustained (T60 past every decaying mute\'s)', () => {
+    let sustained = 0;
+    for (let s = 0; s < 600; s++) {
+      const p = sampleNoteParams({ label: 'muted', rng: new Rng(9000 + s), variant: 'palm-mute' });
+      if (p.t60 >= SUSTAINED_PALM_T60_SEC.min) sustained++;
+      else expect(p.t60).toBeLessThanOrEqual(PALM_T60_SEC.max);
+    }
+    expect(Math.abs(sustained / 600 - SUSTAINED_PALM_SHARE)).toBeLessThan(0.06);
+    expect(() => sampleNoteParams({ label: 'muted', rng: new Rng(1), variant: 'dead-note', sustainedPalmMute: true })).toThrow(/sustainedPalmMute/);
+  });
+
+  it('a sustained palm mute holds its level (body within 12 dB of the attack, -20 dB after 0.5 s or later), dark, unlike the same mute decaying', () => {
+    let held = 0, darker = 0;
+    palm.forEach((decaying, i) => {
+      const p = dry(sampleNoteParams({ label: 'muted', rng: new Rng(3000 + i), variant: 'palm-mute', sustainedPalmMute: true }));
+      // Only the decay and (at most) the palm's corner differ from the decaying twin.
+      expect({ ...p, t60: 0, t60High: 0, palmLowpassHz: 0 }).toEqual({ ...decaying, t60: 0, t60High: 0, palmLowpassHz: 0 });
+      expect(p.palmLowpassHz!).toBeLessThanOrEqual(Math.max(decaying.palmLowpassHz!, 1.5 * decaying.f0) + 1e-9);
+      const s = sig(synthesizeNote(p));
+      if (s.bodyVsAttackDb > -12 && s.decay20Sec > 0.5 && s.decay20Sec > 2 * palmSigs[i].decay20Sec) held++;
+      const ring: NoteParams = { ...p, label: 'clean', variant: 'ring', palmLowpassHz: null, palmAttackSec: null };
+      if (s.centroidHz < sig(synthesizeNote(ring)).centroidHz) darker++;
+    });
+    expect(held).toBeGreaterThanOrEqual(0.85 * palm.length);
+    expect(darker).toBeGreaterThanOrEqual(0.9 * palm.length);
   });
 
   it('dead notes are gone within 0.25 s (-40 dB)', () => {

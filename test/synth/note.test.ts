@@ -110,7 +110,7 @@ describe('synthesizeNote', () => {
 
   it('muted notes decay much faster than clean ones; dead notes are gone within ~150 ms', () => {
     const clean = SEEDS.map((s) => decaySeconds(synthesizeNote(sample('clean', s, { shortNote: false, twoStageDecay: false })), ONSET));
-    const palm = SEEDS.map((s) => decaySeconds(synthesizeNote(sample('muted', s, { variant: 'palm-mute' })), ONSET));
+    const palm = SEEDS.map((s) => decaySeconds(synthesizeNote(sample('muted', s, { variant: 'palm-mute', sustainedPalmMute: false })), ONSET));
     const dead = SEEDS.map((s) => decaySeconds(synthesizeNote(sample('muted', s, { variant: 'dead-note' })), ONSET, 30));
     // Light palm mutes still ring (T60 up to 1.5 s: about 1 s to -40 dB); most are far shorter.
     expect(Math.max(...palm)).toBeLessThan(1.2);
@@ -123,7 +123,7 @@ describe('synthesizeNote', () => {
 
   it('a palm-muted low string rings longer than a palm-muted high one, and still far shorter than ringing free', () => {
     const decay = (label: 'clean' | 'muted', midi: number) =>
-      SEEDS.map((s) => decaySeconds(synthesizeNote(sample(label, s, { midi, ...(label === 'muted' ? { variant: 'palm-mute' as const } : { shortNote: false, twoStageDecay: false }) })), ONSET));
+      SEEDS.map((s) => decaySeconds(synthesizeNote(sample(label, s, { midi, ...(label === 'muted' ? { variant: 'palm-mute' as const, sustainedPalmMute: false } : { shortNote: false, twoStageDecay: false }) })), ONSET));
     const lowPalm = decay('muted', 40), highPalm = decay('muted', 76), lowClean = decay('clean', 40);
     expect(median(lowPalm)).toBeGreaterThan(1.5 * median(highPalm));
     expect(median(lowClean)).toBeGreaterThan(3 * median(lowPalm));
