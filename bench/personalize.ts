@@ -26,7 +26,7 @@ import { CLASSES, ToneClass } from '../shared/constants';
 import { restoreWeights, snapshotWeights } from '../shared/model/architecture';
 import { loadModelArtifact } from '../shared/model/artifact';
 import { argmaxRow } from '../shared/model/evaluate';
-import { evaluateInputs, exampleShape, LabelledInputs, labelledInputs, personalizeInPlace, predictInBatches } from '../shared/model/personalize';
+import { evaluateInputs, exampleShape, LabelledInputs, labelledInputs, personalizeInPlace, predictModel } from '../shared/model/personalize';
 import { DEFAULT_PERSONALIZE_CONFIG, generateClips, LabelledSamples, PersonalizeConfig } from '../shared/model/personalize-data';
 
 /** Variants compared; each changes one thing from the default recipe. */
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const scoreClips = (indices: number[], inputs = rawInputs): { pred: ToneClass[]; pTrue: number[] } => {
     const x = new Float32Array(indices.length * size);
     indices.forEach((idx, k) => x.set(inputs.x.subarray(idx * size, (idx + 1) * size), k * size));
-    const probs = predictInBatches(model, x, indices.length, shape);
+    const probs = predictModel(model, x, indices.length, shape);
     return { pred: indices.map((_, k) => CLASSES[argmaxRow(probs, k)]), pTrue: indices.map((idx, k) => probs[k * CLASSES.length + CLASSES.indexOf(clips[idx].label)]) };
   };
   const predictClips = (indices: number[], inputs = rawInputs): ToneClass[] => scoreClips(indices, inputs).pred;

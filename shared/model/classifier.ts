@@ -25,26 +25,39 @@ export function modelInputShape(model: Pick<tf.LayersModel, 'inputs'>): [number,
 }
 
 /**
+ * Runs `forward` on n examples of `shape` stored back to back in `values`, `batchSize` at a time (bounded memory,
+ * one tensor per batch inside tf.tidy); returns n x `outputs`, row-major.
+ */
+export function predictInBatches(
+  forward: (x: tf.Tensor) => tf.Tensor,
+  values: Float32Array,
+  n: number,
+  shape: readonly number[],
+  outputs: number,
+  batchSize = PREDICT_BATCH,
+): Float32Array {
+  if (!Number.isInteger(n) || n < 0) throw new TypeError(`predictInBatches: n must be a non-negative integer, got ${n}`);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (values.length !== n * size) throw new TypeError(`predictInBatches: expected ${n} x ${size} values, got ${values.length}`);
+  const out = new Float32Array(n * outputs);
+  for (let start = 0; start < n; start += batchSize) {
+    const count = Math.min(batchSize, n - start);
+    const y = tf.tidy(() => forward(tf.tensor(values.subarray(start * size, (start + count) * size), [count, ...shape])));
+    out.set(y.dataSync(), start * outputs);
+    y.dispose();
+  }
+  return out;
+}
+
+/**
  * Runs the network on N feature matrices (N x frames x values, frame-major, e.g. 87 x 39); returns N x 3
  * probabilities, row-major. Serving passes the folded network; a LayersModel runs as it is (training, evaluation).
  */
 export function predictFeatures(model: tf.LayersModel | InferenceNetwork, values: Float32Array, n: number, batchSize = PREDICT_BATCH): Float32Array {
-  if (!Number.isInteger(n) || n < 0) throw new TypeError(`predictFeatures: n must be a non-negative integer, got ${n}`);
   const [frames, width] = modelInputShape(model);
-  const size = frames * width;
-  if (values.length !== n * size) throw new TypeError(`predictFeatures: expected ${n} x ${size} values, got ${values.length}`);
-  const out = new Float32Array(n * CLASSES.length);
-  for (let start = 0; start < n; start += batchSize) {
-    const count = Math.min(batchSize, n - start);
-    const probs = tf.tidy(() => {
-      const x = tf.tensor4d(values.subarray(start * size, (start + count) * size), [count, frames, width, 1]);
-      // One pass, no re-slicing into 32s.
-      return model instanceof InferenceNetwork ? model.predict(x) : (model.predict(x, { batchSize: count }) as tf.Tensor);
-    });
-    out.set(probs.dataSync(), start * CLASSES.length);
-    probs.dispose();
-  }
-  return out;
+  // One pass per batch, no re-slicing into 32s.
+  const forward = (x: tf.Tensor) => (model instanceof InferenceNetwork ? model.predict(x) : (model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor));
+  return predictInBatches(forward, values, n, [frames, width, 1], CLASSES.length, batchSize);
 }
 
 export class TfClipClassifier implements ClipClassifier {

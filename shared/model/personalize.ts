@@ -13,12 +13,12 @@ import * as tf from '@tensorflow/tfjs';
 import { CLASSES } from '../constants';
 import { extractFeatureBatch, FeaturePipeline } from '../features/pipeline';
 import { Rng } from '../rng';
+import { predictInBatches } from './classifier';
 import { EvaluationReport, evaluatePredictions } from './evaluate';
 import { augmentShots, LabelledSamples, orderSeed, PersonalizeConfig, PersonalizeError } from './personalize-data';
 
 /** Layers whose output is a flat per-example vector: everything after the last of them is the head. */
 const HEAD_BOUNDARY = new Set(['Flatten', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D']);
-const PREDICT_BATCH = 64;
 
 /** The per-example input shape of a model (without the batch dimension). */
 export function exampleShape(model: tf.LayersModel): number[] {
@@ -30,18 +30,9 @@ export function exampleShape(model: tf.LayersModel): number[] {
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Runs `model` on n examples of `shape` stored back to back in `values`; returns n x outputs, row-major. */
-export function predictInBatches(model: tf.LayersModel, values: Float32Array, n: number, shape: readonly number[]): Float32Array {
-  const size = product(shape);
-  if (values.length !== n * size) throw new TypeError(`predictInBatches: expected ${n} x ${size} values, got ${values.length}`);
-  const outSize = product(model.outputs[0].shape.slice(1) as number[]);
-  const out = new Float32Array(n * outSize);
-  for (let start = 0; start < n; start += PREDICT_BATCH) {
-    const count = Math.min(PREDICT_BATCH, n - start);
-    const y = tf.tidy(() => model.predict(tf.tensor(values.subarray(start * size, (start + count) * size), [count, ...shape]), { batchSize: count }) as tf.Tensor);
-    out.set(y.dataSync(), start * outSize);
-    y.dispose();
-  }
-  return out;
+export function predictModel(model: tf.LayersModel, values: Float32Array, n: number, shape: readonly number[]): Float32Array {
+  const outputs = product(model.outputs[0].shape.slice(1) as number[]);
+  return predictInBatches((x) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor, values, n, shape, outputs);
 }
 
 /**
@@ -108,7 +99,7 @@ export async function fineTune(options: {
   if (config.trainLayers === 'head') {
     const split = splitHead(model);
     if (!split) throw new PersonalizeError('unsupported_model', "the model has no head after a Flatten/global pooling layer; use trainLayers 'all'");
-    inputs = predictInBatches(split.body, options.x, n, shape);
+    inputs = predictModel(split.body, options.x, n, shape);
     shape = split.body.outputs[0].shape.slice(1) as number[];
     forward = (t) => split.head.reduce((h, layer) => layer.apply(h, { training: false }) as tf.Tensor, t);
     layers = split.head;
@@ -188,7 +179,7 @@ export function labelledInputs(pipeline: FeaturePipeline, clips: readonly Labell
 
 /** Accuracy, loss and per-class scores of `model` on model inputs `x` with labels `y`. */
 export function evaluateInputs(model: tf.LayersModel, x: Float32Array, y: Int32Array): EvaluationReport {
-  return evaluatePredictions({ labels: y, probabilities: predictInBatches(model, x, y.length, exampleShape(model)) });
+  return evaluatePredictions({ labels: y, probabilities: predictModel(model, x, y.length, exampleShape(model)) });
 }
 
 export interface LabelledInputs {

@@ -8,7 +8,7 @@ import { CLASSES, FEATURE_COEFFS, FEATURE_FRAMES, ToneClass } from '../../shared
 import { buildSeedCnn, INPUT_SHAPE, restoreWeights, SEED_CNN, snapshotWeights } from '../../shared/model/architecture';
 import { STANDARDIZED_PIPELINE } from '../../shared/features/pipeline';
 import { assertModelMetadata } from '../../shared/model/metadata';
-import { exampleShape, fineTune, predictInBatches, splitHead } from '../../shared/model/personalize';
+import { exampleShape, fineTune, predictModel, splitHead } from '../../shared/model/personalize';
 import { assertEnoughShots, augmentShots, DEFAULT_PERSONALIZE_CONFIG, PersonalizeError } from '../../shared/model/personalize-data';
 import { Rng } from '../../shared/rng';
 import { syntheticFeatureSet } from './fixtures';
@@ -76,7 +76,7 @@ describe('fineTune', () => {
     // The body's outputs through the head are the model's outputs.
     const x = data.x.subarray(0, 2 * FEATURE_FRAMES * FEATURE_COEFFS);
     const viaSplit = tf.tidy(() => split.head.reduce((h, l) => l.apply(h) as tf.Tensor, split.body.predict(tf.tensor(x, [2, ...exampleShape(residual)])) as tf.Tensor).dataSync());
-    const direct = predictInBatches(residual, x, 2, exampleShape(residual));
+    const direct = predictModel(residual, x, 2, exampleShape(residual));
     Array.from(direct).forEach((v, i) => expect(viaSplit[i]).toBeCloseTo(v, 5));
     // Without a flat boundary there is no head to tune alone.
     const input = tf.input({ shape: [4] });
