@@ -2,8 +2,8 @@
  * The buzz and mute signatures of the synthesiser, measured with shared/synth/signature.ts over several seeds:
  * a buzzy note keeps the level of the same note without buzz and carries a pitch-synchronous sizzle (whole
  * note, attack only, or tail only); palm mutes span light (pitched, ringing) to heavy (thud), and a share of them
- * are held at a dark level; dead notes are
- * gone at once; damped notes are choked right after the attack; short clean and buzzy notes ring (and buzz), then stop.
+ * are held at a dark level; dead notes are gone at once; damped notes are choked right after the attack; short
+ * clean and buzzy notes ring (and buzz), then stop.
  */
 import { PRE_ONSET_SECONDS, SAMPLE_RATE } from '../../shared/constants';
 import { Rng } from '../../shared/rng';
