@@ -205,6 +205,11 @@ export interface SampleNoteOptions {
   sustainedPalmMute?: boolean;
 }
 
+/** A palm's low-pass corner, never below 1.5 f0: the muted note keeps its fundamental. */
+function palmCornerHz(cornerHz: number, midi: number): number {
+  return Math.max(cornerHz, midiToHz(midi) * 1.5);
+}
+
 /** Samples a note of class `label`. */
 export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
   const { label, rng } = options;
@@ -264,7 +269,7 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
     t60 = Math.min(t60, PALM_T60_SEC.max);
     hfRatio = rng.uniform(0.04, 0.2);
     levelDb -= rng.uniform(0, 4);
-    palmLowpassHz = Math.max(rng.logUniform(PALM_LOWPASS_HZ.min, PALM_LOWPASS_HZ.max) * (1 + 1.5 * lightness), midiToHz(midi) * 1.5);
+    palmLowpassHz = palmCornerHz(rng.logUniform(PALM_LOWPASS_HZ.min, PALM_LOWPASS_HZ.max) * (1 + 1.5 * lightness), midi);
     palmAttackSec = rng.uniform(0.001, 0.006);
   } else if (variant === 'dead-note') {
     t60 = rng.uniform(0.015, 0.06);
@@ -353,7 +358,7 @@ export function sampleNoteParams(options: SampleNoteOptions): NoteParams {
     const t60Sustained = rng.logUniform(SUSTAINED_PALM_T60_SEC.min, SUSTAINED_PALM_T60_SEC.max);
     params.t60High *= t60Sustained / params.t60;
     params.t60 = t60Sustained;
-    params.palmLowpassHz = Math.max(Math.min(params.palmLowpassHz!, PALM_LOWPASS_HZ.max), midiToHz(midi) * 1.5);
+    params.palmLowpassHz = palmCornerHz(Math.min(params.palmLowpassHz!, PALM_LOWPASS_HZ.max), midi);
   }
   return params;
 }
