@@ -1,7 +1,7 @@
 /**
  * A ClipClassifier whose features and network run in worker threads, so that a take report uses every core:
- * the calling thread decodes, resamples and finds onsets while the workers classify earlier batches
- * (buildTakeReport's `inFlightBatches` keeps the queue bounded). Each worker loads its own tfjs and model.
+ * the calling thread decodes, resamples and finds onsets while the workers analyse (pitch, descriptors; a
+ * NoteClassifier) and classify earlier batches of notes (buildTakeReport's `inFlightBatches` keeps the queue bounded). Each worker loads its own tfjs and model.
  * Works from the compiled JavaScript and from the TypeScript sources (tsx in the worker when this file is .ts,
  * e.g. under jest).
  */
@@ -9,29 +9,32 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ClassProbabilities, ClipClassifier, ModelIdentity, probabilitiesFromVector } from '../shared/classifier';
+import { ClassProbabilities, ModelIdentity, probabilitiesFromVector } from '../shared/classifier';
 import { CLASSES } from '../shared/constants';
 import { BuzzfinderError } from '../shared/errors';
+import type { OverlapPolicy } from '../shared/report/clips';
+import type { ClassifiedNote, NoteAnalysis, NoteClassifier, NoteWindow } from '../shared/report/note-analysis';
 
 export interface ClassifierWorkerData {
   modelDir: string;
 }
 
-export interface ClassifierWorkerRequest {
-  id: number;
-  clips: Float32Array[];
-}
+export type ClassifierWorkerRequest =
+  | { kind: 'clips'; id: number; clips: Float32Array[] }
+  | { kind: 'notes'; id: number; windows: NoteWindow[]; overlap: OverlapPolicy };
 
 export type ClassifierWorkerReply =
   | { type: 'ready'; identity: ModelIdentity }
   | { type: 'failed'; error: { code: string; message: string } }
-  | { type: 'result'; id: number; probabilities: Float32Array; featuresMs: number; modelMs: number }
+  | { type: 'result'; id: number; probabilities: Float32Array; analyses?: NoteAnalysis[]; analysisMs: number; featuresMs: number; modelMs: number }
   | { type: 'error'; id: number; error: { code: string; message: string } };
 
 /** Milliseconds the workers spent, summed over batches. */
 export interface WorkerStats {
   batches: number;
   clips: number;
+  /** Note analysis (clip cutting, pitch, descriptors, levels) of classifyNotes batches. */
+  analysisMs: number;
   featuresMs: number;
   modelMs: number;
 }
@@ -40,7 +43,7 @@ class ClassifierWorkerError extends BuzzfinderError {}
 
 interface Pending {
   n: number;
-  resolve: (p: ClassProbabilities[]) => void;
+  resolve: (reply: Extract<ClassifierWorkerReply, { type: 'result' }>) => void;
   reject: (err: Error) => void;
 }
 
@@ -75,11 +78,11 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
 }
 
-export class WorkerClassifier implements ClipClassifier {
+export class WorkerClassifier implements NoteClassifier {
   readonly identity: ModelIdentity;
   /** Resolves when every worker has loaded the model; rejects with the model's error (bad_model, ...). */
   readonly ready: Promise<void>;
-  readonly stats: WorkerStats = { batches: 0, clips: 0, featuresMs: 0, modelMs: 0 };
+  readonly stats: WorkerStats = { batches: 0, clips: 0, analysisMs: 0, featuresMs: 0, modelMs: 0 };
   private readonly slots: Slot[] = [];
   private nextId = 0;
   private failure: Error | null = null;
@@ -127,16 +130,35 @@ export class WorkerClassifier implements ClipClassifier {
   classifyClips(clips: Float32Array[]): Promise<ClassProbabilities[]> {
     if (!Array.isArray(clips)) return Promise.reject(new TypeError('classifyClips: clips must be an array of Float32Array'));
     if (clips.length === 0) return Promise.resolve([]);
+    return this.dispatch({ kind: 'clips', id: this.nextId++, clips }, clips).then((reply) => this.probabilitiesOf(reply, clips.length));
+  }
+
+  /** Clips, pitch, descriptors and probabilities of the notes, all computed in a worker. */
+  classifyNotes(windows: NoteWindow[], overlap: OverlapPolicy): Promise<ClassifiedNote[]> {
+    if (!Array.isArray(windows)) return Promise.reject(new TypeError('classifyNotes: windows must be an array of NoteWindow'));
+    if (windows.length === 0) return Promise.resolve([]);
+    return this.dispatch({ kind: 'notes', id: this.nextId++, windows, overlap }, windows.map((w) => w.samples)).then((reply) => {
+      const probabilities = this.probabilitiesOf(reply, windows.length);
+      if (reply.analyses?.length !== windows.length) throw new ClassifierWorkerError('classifier_failed', `worker returned no analysis for ${windows.length} notes`);
+      return reply.analyses.map((analysis, i) => ({ analysis, probabilities: probabilities[i] }));
+    });
+  }
+
+  /** Sends a request to the least busy worker; arrays that own their whole buffer are moved, not copied. */
+  private dispatch(request: ClassifierWorkerRequest, arrays: Float32Array[]): Promise<Extract<ClassifierWorkerReply, { type: 'result' }>> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.slots.length === 0) return Promise.reject(new ClassifierWorkerError('classifier_failed', 'WorkerClassifier is closed'));
-    // The least busy worker; clips that own their whole buffer are moved, not copied.
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-    const id = this.nextId++;
-    const transfer = clips.filter((c) => c.byteOffset === 0 && c.byteLength === c.buffer.byteLength).map((c) => c.buffer as ArrayBuffer);
+    const transfer = arrays.filter((c) => c.byteOffset === 0 && c.byteLength === c.buffer.byteLength).map((c) => c.buffer as ArrayBuffer);
     return new Promise((resolve, reject) => {
-      slot.pending.set(id, { n: clips.length, resolve, reject });
-      slot.worker.postMessage({ id, clips } satisfies ClassifierWorkerRequest, new Set(transfer).size === transfer.length ? transfer : []);
+      slot.pending.set(request.id, { n: arrays.length, resolve, reject });
+      slot.worker.postMessage(request, new Set(transfer).size === transfer.length ? transfer : []);
     });
+  }
+
+  private probabilitiesOf(reply: Extract<ClassifierWorkerReply, { type: 'result' }>, n: number): ClassProbabilities[] {
+    const k = CLASSES.length;
+    return Array.from({ length: n }, (_, i) => probabilitiesFromVector(reply.probabilities.subarray(i * k, (i + 1) * k)));
   }
 
   /** Terminates the workers; outstanding batches are rejected. */
@@ -155,10 +177,10 @@ export class WorkerClassifier implements ClipClassifier {
     }
     this.stats.batches++;
     this.stats.clips += pending.n;
+    this.stats.analysisMs += reply.analysisMs;
     this.stats.featuresMs += reply.featuresMs;
     this.stats.modelMs += reply.modelMs;
-    const k = CLASSES.length;
-    pending.resolve(Array.from({ length: pending.n }, (_, i) => probabilitiesFromVector(reply.probabilities.subarray(i * k, (i + 1) * k))));
+    pending.resolve(reply);
   }
 
   private fail(err: Error): void {

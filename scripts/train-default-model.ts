@@ -5,6 +5,10 @@
  *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--from models/default] [--out models/default] [--budget-min 20]
  *     [--architecture seed-cnn|res-cnn] [--pipeline none|per-clip-standardize|log-mel|log-mel-band]
  *     [--lr-decay 0.5 (on plateau)] [--label-smoothing 0.1] [--mixup 0.3] [--spec-augment 2,8,2,8 (time masks, max width, band masks, max width)]
+ *     [--distill <teacher model dir> --distill-weight 0.5] [--extra-train <dataset dir> ...]
+ * With --from and an --architecture other than the parent's (res-cnn -> res-cnn-small), the parent is shrunk
+ * (shrink.ts) and the narrow network continues from there; --distill adds a teacher's probabilities to the targets.
+ * --extra-train adds the training split of other datasets (validation and test stay --data's).
  * The real clips in ../shared/reference/real-clips are evaluated (reported), never trained or tuned on.
  */
 import * as path from 'node:path';
@@ -16,12 +20,14 @@ import { evaluateRealClips } from '../cli/real-clips';
 import { loadDataset } from '../shared/dataset/read';
 import { PIPELINE_CHOICES } from '../shared/features/pipeline';
 import { parseSpecAugment } from '../shared/model/augment';
-import { snapshotWeights } from '../shared/model/architecture';
+import { buildArchitecture, SEED_CNN, snapshotWeights } from '../shared/model/architecture';
 import { loadModelArtifact, saveModelArtifact } from '../shared/model/artifact';
-import { TfClipClassifier } from '../shared/model/classifier';
+import { predictFeatures, TfClipClassifier } from '../shared/model/classifier';
 import { formatEvaluation } from '../shared/model/evaluate';
 import { buildSplitFeatureSets, evaluateModel, trainedModelMetadata } from '../shared/model/fit';
+import { InferenceNetwork } from '../shared/model/inference';
 import { TrainingConfig } from '../shared/model/metadata';
+import { shrinkResCnn } from '../shared/model/shrink';
 import { DEFAULT_TRAINING_CONFIG, formatTrainingProgress, resultFromCheckpoint, trainSession } from '../shared/model/train';
 
 async function main(): Promise<void> {
@@ -40,7 +46,10 @@ async function main(): Promise<void> {
       'dataset-command': { type: 'string', default: 'buzzfinder dataset --size 9000 --seed 12 --sources synth,soundfont' },
       from: { type: 'string' },
       version: { type: 'string' },
-      architecture: { type: 'string', default: 'seed-cnn' },
+      architecture: { type: 'string' },
+      distill: { type: 'string' },
+      'distill-weight': { type: 'string', default: '0.5' },
+      'extra-train': { type: 'string', multiple: true, default: [] },
       'label-smoothing': { type: 'string', default: '0' },
       mixup: { type: 'string', default: '0' },
       'spec-augment': { type: 'string' },
@@ -61,7 +70,7 @@ async function main(): Promise<void> {
     learningRate: Number(values.lr),
     patience: Number(values.patience),
     bnMomentum: Number(values['bn-momentum']),
-    architecture: values.architecture,
+    architecture: values.architecture ?? SEED_CNN,
     ...(Number(values['lr-decay']) < 1 ? { lrDecay: Number(values['lr-decay']) } : {}),
     ...(Number(values['label-smoothing']) > 0 ? { labelSmoothing: Number(values['label-smoothing']) } : {}),
     ...(Number(values.mixup) > 0 ? { mixupAlpha: Number(values.mixup) } : {}),
@@ -73,11 +82,19 @@ async function main(): Promise<void> {
   if (values.from) {
     // Continue a previous run of this script (a new Adam state; same pipeline).
     const prev = await loadModelArtifact(new LocalFolderStore(path.resolve(values.from)), '');
-    initialWeights = snapshotWeights(prev.model);
     parentVersion = `${prev.metadata.name}@${prev.metadata.version}`;
-    // A continuation keeps its parent's network and feature pipeline.
+    // A continuation keeps its parent's feature pipeline, and its network unless a narrower one is asked for.
     pipeline = prev.metadata.featurePipeline;
-    config.architecture = prev.metadata.architecture;
+    if (values.architecture && values.architecture !== prev.metadata.architecture) {
+      const child = buildArchitecture(values.architecture, { seed: config.seed, bnMomentum: config.bnMomentum, inputShape: prev.metadata.inputShape as [number, number, number] });
+      const kept = shrinkResCnn(prev.model, child);
+      initialWeights = snapshotWeights(child);
+      child.dispose();
+      log(`shrunk ${prev.metadata.architecture} to ${values.architecture}: kept channels ${JSON.stringify(kept)}`);
+    } else {
+      initialWeights = snapshotWeights(prev.model);
+      config.architecture = prev.metadata.architecture;
+    }
     // default-N continues as default-(N+1) unless --version says otherwise.
     const n = /^default-(\d+)$/.exec(prev.metadata.version);
     if (!values.version && n) version = `default-${Number(n[1]) + 1}`;
@@ -88,9 +105,30 @@ async function main(): Promise<void> {
   log(`backend ${tfBackendName()}; pipeline ${pipeline.name}/${pipeline.normalization}; config ${JSON.stringify(config)}`);
   const { manifest, clips } = await loadDataset(new LocalFolderStore(path.resolve(values.data)), '');
   log(`dataset ${manifest.id.slice(0, 12)}: ${clips.length} clips`);
+  const datasetSize = clips.length;
+  const extraTrain: { id: string; clips: number }[] = [];
+  for (const dir of values['extra-train']) {
+    const extra = await loadDataset(new LocalFolderStore(path.resolve(dir)), '');
+    const train = extra.clips.filter((c) => c.split === 'train');
+    clips.push(...train);
+    extraTrain.push({ id: extra.manifest.id, clips: train.length });
+    log(`extra training clips from ${extra.manifest.id.slice(0, 12)}: ${train.length}`);
+  }
   const sets = buildSplitFeatureSets({ pipeline, clips, onProgress: (s, d, t) => d === t && log(`features ${s}: ${t}`) });
+  let teacherProbs: Float32Array | undefined;
+  if (values.distill) {
+    const teacher = await loadModelArtifact(new LocalFolderStore(path.resolve(values.distill)), '');
+    if (JSON.stringify(teacher.metadata.featurePipeline) !== JSON.stringify(pipeline)) throw new Error('--distill: the teacher must use the same feature pipeline');
+    config.distillation = { teacher: `${teacher.metadata.name}@${teacher.metadata.version}`, weight: Number(values['distill-weight']) };
+    const network = InferenceNetwork.compile(teacher.model);
+    teacherProbs = predictFeatures(network, sets.train.x, sets.train.n);
+    network.dispose();
+    teacher.model.dispose();
+    log(`distilling ${config.distillation.teacher} (weight ${config.distillation.weight}) on ${sets.train.n} training clips`);
+  }
   const started = Date.now();
   const session = await trainSession({
+    teacherProbs,
     train: sets.train,
     validation: sets.validation,
     config,
@@ -115,7 +153,7 @@ async function main(): Promise<void> {
     sets,
     metrics: { test, validation },
     backend: tfBackendName(),
-    notes: { dataset: { seed: manifest.seed, size: clips.length, command: values['dataset-command'] } },
+    notes: { dataset: { seed: manifest.seed, size: datasetSize, command: values['dataset-command'], ...(extraTrain.length ? { extraTrain } : {}) } },
   });
   const classifier = new TfClipClassifier(trained.model, metadata);
   const real = await evaluateRealClips(classifier);

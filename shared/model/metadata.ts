@@ -39,6 +39,11 @@ export interface TrainingConfig {
   mixupAlpha?: number;
   /** SpecAugment-style masks on every training example (absent = off). */
   specAugment?: SpecAugmentConfig;
+  /**
+   * Knowledge distillation: each training target is (1 - weight) x its (smoothed) label + weight x the teacher
+   * model's probabilities for that clip (given to trainSession as teacherProbs). Validation loss stays on labels.
+   */
+  distillation?: { teacher: string; weight: number };
 }
 
 export interface TrainingSummary {

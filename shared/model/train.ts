@@ -106,6 +106,8 @@ export interface TrainSessionOptions {
   checkpoint?: TrainingCheckpoint;
   /** Fine-tuning: start from these weights (model.getWeights() order of the seed CNN) instead of the initializers. */
   initialWeights?: Float32Array[];
+  /** With config.distillation: the teacher's class probabilities for every training example (train.n x 3). */
+  teacherProbs?: Float32Array;
   /** Stop after the batch during which this many ms have passed (checked after every batch). */
   timeBudgetMs?: number;
   /** Clock (ms), injectable for tests. */
@@ -153,6 +155,7 @@ function resolveConfig(partial: Partial<TrainingConfig> | undefined): TrainingCo
   if (c.labelSmoothing !== undefined && !(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) throw new TypeError(`training labelSmoothing must be in [0, 1), got ${c.labelSmoothing}`);
   if (c.lrDecay !== undefined && !(c.lrDecay > 0 && c.lrDecay <= 1)) throw new TypeError(`training lrDecay must be in (0, 1], got ${c.lrDecay}`);
   if (c.mixupAlpha !== undefined && !(c.mixupAlpha >= 0)) throw new TypeError(`training mixupAlpha must be >= 0, got ${c.mixupAlpha}`);
+  if (c.distillation && !(c.distillation.weight > 0 && c.distillation.weight <= 1)) throw new TypeError(`training distillation weight must be in (0, 1], got ${c.distillation.weight}`);
   const sa = c.specAugment;
   if (sa && ![sa.timeMasks, sa.maxTimeWidth, sa.bandMasks, sa.maxBandWidth].every((v) => Number.isInteger(v) && v >= 0)) {
     throw new TypeError(`training specAugment counts and widths must be non-negative integers, got ${JSON.stringify(sa)}`);
@@ -210,8 +213,17 @@ interface Batch {
   targets: tf.Tensor2D;
 }
 
-/** The examples order[start..end) as tensors; with `augment`, the config's regularisers drawn from `rng`. */
-function batchTensors(set: FeatureSet, indices: ArrayLike<number>, start: number, end: number, augment?: { config: TrainingConfig; rng: Rng }): Batch {
+/**
+ * The examples order[start..end) as tensors; with `augment`, the config's regularisers drawn from `rng`, and with
+ * `teacherProbs` the distillation targets (blended before mixup, which then mixes them like labels).
+ */
+function batchTensors(
+  set: FeatureSet,
+  indices: ArrayLike<number>,
+  start: number,
+  end: number,
+  augment?: { config: TrainingConfig; rng: Rng; teacherProbs?: Float32Array },
+): Batch {
   const count = end - start;
   const size = exampleSize(set);
   const [frames, width] = featureShape(set);
@@ -225,7 +237,13 @@ function batchTensors(set: FeatureSet, indices: ArrayLike<number>, start: number
   const k = CLASSES.length;
   const targets = smoothedTargets(ys, k, augment?.config.labelSmoothing ?? 0);
   if (augment) {
-    const { config, rng } = augment;
+    const { config, rng, teacherProbs } = augment;
+    if (config.distillation && teacherProbs) {
+      const w = config.distillation.weight;
+      for (let i = 0; i < count; i++) {
+        for (let c = 0; c < k; c++) targets[i * k + c] = (1 - w) * targets[i * k + c] + w * teacherProbs[indices[start + i] * k + c];
+      }
+    }
     if (config.specAugment) specAugmentInPlace(xs, count, frames, width, rng, config.specAugment);
     if (config.mixupAlpha) mixupInPlace(xs, targets, count, rng, config.mixupAlpha);
   }
@@ -347,6 +365,10 @@ export async function trainSession(options: TrainSessionOptions): Promise<TrainS
   assertFeatureSet(validation, 'validation');
   const fingerprint = fingerprintFeatureSet(train, validation);
   const config = resolveConfig(options.checkpoint?.config ?? options.config);
+  if (options.teacherProbs && !config.distillation) throw new TypeError('trainSession: teacherProbs given without config.distillation');
+  if (config.distillation && options.teacherProbs?.length !== train.n * CLASSES.length) {
+    throw new TypeError(`trainSession: distillation needs teacherProbs with ${train.n} x ${CLASSES.length} values, got ${options.teacherProbs?.length ?? 'none'}`);
+  }
   if (!options.checkpoint && options.initialWeights && config.architecture === undefined) {
     // Fine-tuning without a named architecture: the parent's, recognised by its weights.
     const shape = featureShape(train);
@@ -393,7 +415,7 @@ export async function trainSession(options: TrainSessionOptions): Promise<TrainS
         const start = b * config.batchSize;
         const end = Math.min(train.n, start + config.batchSize);
         const batchSeed = dropoutSeed(ckpt.epochSeed, b);
-        const { x, y, targets } = batchTensors(train, order, start, end, { config, rng: new Rng(batchSeed ^ 0x2545f491) });
+        const { x, y, targets } = batchTensors(train, order, start, end, { config, rng: new Rng(batchSeed ^ 0x2545f491), teacherProbs: options.teacherProbs });
         const kept: { hits?: tf.Tensor } = {};
         const cost = optimizer.minimize(
           () => {

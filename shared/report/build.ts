@@ -1,6 +1,6 @@
 /**
- * Take → report: onsets (streaming tracker), per-note pitch, the model clip of every note (overlap policy),
- * one batched classification pass, summary. Audio comes in consecutive chunks at SAMPLE_RATE, so memory is
+ * Take → report: onsets (streaming tracker), then per note its window of the take (note-analysis.ts: model clip
+ * with the overlap policy, pitch, descriptors), analysed and classified in batches, then the summary. Audio comes in consecutive chunks at SAMPLE_RATE, so memory is
  * bounded for takes of any length: only a ring buffer of recent samples (detector latency ≈ 20 s + one clip)
  * and the current batch of clips are held. An in-memory signal is fed through the same path.
  */
@@ -9,12 +9,11 @@ import { CLASSES, CLIP_SAMPLES, NO_NOTE_THRESHOLDS, SAMPLE_RATE } from '../const
 import { BuzzfinderError } from '../errors';
 import { DetectOnsetsOptions, createOnsetTracker, resolveDetectOptions } from '../onsets/detect';
 import { TrackedOnset } from '../onsets/tracker';
-import { describeSegment } from '../features/descriptors';
-import { NOTE_PITCH_DEFAULTS, NotePitchEstimator } from '../pitch/note-pitch';
-import { roundedPitch } from '../pitch/notes';
-import { DEFAULT_OVERLAP_POLICY, OverlapPolicy, PRE_ONSET_SAMPLES, clipWindow, cutClip, isOverlapPolicy, OVERLAP_POLICIES } from './clips';
+import { NotePitchEstimator } from '../pitch/note-pitch';
+import { DEFAULT_OVERLAP_POLICY, OverlapPolicy, clipWindow, isOverlapPolicy, OVERLAP_POLICIES } from './clips';
+import { analyzeNote, ClassifiedNote, isNoteClassifier, NOTE_LOOK_BACK_SAMPLES, NoteWindow, noteWindowComplete, noteWindowSpan } from './note-analysis';
 import { EmptyReason, REPORT_FORMAT, REPORT_VERSION, ReportNote, ReportSummary, TakeReport } from './schema';
-import { assessNoNote, ClipLevels, measureClipLevels } from '../no-note';
+import { assessNoNote, measureClipLevels } from '../no-note';
 
 /** Decoded audio held in memory (shared/audio/load.ts LoadedAudio). */
 export interface InMemoryAudio {
@@ -68,22 +67,17 @@ export interface BuildTakeReportOptions {
 }
 
 export const REPORT_BATCH_SIZE = 64;
-/** The note's own segment for level and pitch: onset to next onset, at most this long. */
-const SEGMENT_MAX_SEC = 1;
 const IN_MEMORY_CHUNK = SAMPLE_RATE * 10;
-const DESCRIPTOR_FRAME = 2048;
-const DESCRIPTOR_SKIP = Math.round(NOTE_PITCH_DEFAULTS.skipSec * SAMPLE_RATE);
 
 interface PendingNote {
   onset: TrackedOnset;
   sample: number;
 }
 
+/** A note whose window is cut: what the report knows of it before analysis and classification. */
 interface ReadyNote {
-  note: Omit<ReportNote, 'label' | 'confidence' | 'probabilities'>;
-  clip: Float32Array;
-  /** Frame levels of the clip's part inside the take (for the "not a note" verdict). */
-  levels: ClipLevels;
+  header: Pick<ReportNote, 'index' | 'onsetSec' | 'startSec' | 'endSec' | 'onsetStrength'>;
+  window: NoteWindow;
 }
 
 function round(x: number, digits: number): number {
@@ -93,27 +87,6 @@ function round(x: number, digits: number): number {
 
 function isStreamed(audio: unknown): audio is StreamedAudio {
   return typeof audio === 'object' && audio !== null && typeof (audio as StreamedAudio).chunks === 'function';
-}
-
-/**
- * Level and peak (dBFS) of a note's own segment, and spectral centroid (Hz) / flatness of the 2048 samples
- * (93 ms) after its attack transient (meyda descriptors; one frame keeps this cheap for every note).
- */
-function describeNote(segment: Float32Array): Pick<ReportNote, 'rmsDb' | 'peakDb' | 'centroidHz' | 'flatness'> {
-  let peak = 0;
-  let sum = 0;
-  for (let i = 0; i < segment.length; i++) {
-    const v = segment[i];
-    sum += v * v;
-    if (Math.abs(v) > peak) peak = Math.abs(v);
-  }
-  const db = (v: number) => round(Math.max(-120, 20 * Math.log10(Math.max(v, 1e-6))), 2);
-  const rmsDb = db(segment.length ? Math.sqrt(sum / segment.length) : 0);
-  const skip = Math.min(DESCRIPTOR_SKIP, Math.max(0, segment.length - DESCRIPTOR_FRAME));
-  const head = segment.subarray(skip, Math.min(segment.length, skip + DESCRIPTOR_FRAME));
-  if (head.length < DESCRIPTOR_FRAME) return { rmsDb, peakDb: db(peak), centroidHz: 0, flatness: 0 };
-  const d = describeSegment(head, { frameSize: DESCRIPTOR_FRAME, hopSize: DESCRIPTOR_FRAME });
-  return { rmsDb, peakDb: db(peak), centroidHz: round(d.spectralCentroid.mean, 1), flatness: round(d.spectralFlatness.mean, 4) };
 }
 
 export class ReportBuildError extends BuzzfinderError {}
@@ -137,10 +110,9 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
 
   const detectorOptions = resolveDetectOptions(options.detector);
   const tracker = createOnsetTracker(options.detector);
-  const pitcher = new NotePitchEstimator();
-  // Pitch compares the note with what rang just before it: keep that much history before each onset.
-  const lookBack = Math.max(PRE_ONSET_SAMPLES, Math.ceil(NOTE_PITCH_DEFAULTS.maxSec * SAMPLE_RATE) + 1);
-  const segmentSpan = Math.round(SEGMENT_MAX_SEC * SAMPLE_RATE);
+  // Notes are analysed where the classifier runs when it can (its worker threads), else here.
+  const pitcher = isNoteClassifier(classifier) ? null : new NotePitchEstimator();
+  const lookBack = NOTE_LOOK_BACK_SAMPLES;
 
   // Ring buffer: take samples [bufStart, bufStart + bufLen).
   let buf = new Float32Array(SAMPLE_RATE * 30);
@@ -166,42 +138,33 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
     received += chunk.length;
   };
 
-  /** Turns pending onsets whose clip is complete (and whose successor is known) into ready notes. */
+  /** Turns pending onsets whose window is complete (and whose successor is known) into ready notes. */
   const settle = () => {
     const confirmed = tracker.confirmedUntilSample;
     while (pending.length > 0) {
       const cur = pending[0];
       const next = pending.length > 1 ? pending[1] : null;
-      const { end } = clipWindow(cur.sample);
-      const windowEnd = Math.max(end, cur.sample + segmentSpan);
-      if (!finished && (received < windowEnd || (!next && confirmed < windowEnd))) break;
+      if (!finished && (!noteWindowComplete(cur.sample, received) || (!next && !noteWindowComplete(cur.sample, confirmed)))) break;
       const t0 = now();
-      const nextSample = next ? next.sample : null;
-      const clip = cutClip({ source: buf.subarray(0, bufLen), sourceOffset: bufStart, takeLength: finished ? received : Infinity, onsetSample: cur.sample, nextOnsetSample: nextSample, overlap });
-      const segEnd = Math.min(received, nextSample ?? Infinity, cur.sample + segmentSpan);
-      const segment = buf.subarray(cur.sample - bufStart, Math.max(cur.sample, segEnd) - bufStart);
-      const t1 = now();
-      const pitch = pitcher.estimate(buf.subarray(0, bufLen), cur.sample - bufStart, Math.max(cur.sample, segEnd) - bufStart).pitch;
-      const t2 = now();
-      const described = describeNote(segment);
-      timings.clips += t1 - t0 + (now() - t2);
-      timings.pitch += t2 - t1;
-      const onsetSec = cur.sample / SAMPLE_RATE;
+      const span = noteWindowSpan(cur.sample, { from: bufStart, to: received });
       const w = clipWindow(cur.sample);
-      const levels = measureClipLevels(clip, Math.max(0, -w.start), finished ? received - w.start : CLIP_SAMPLES);
       ready.push({
-        note: {
+        header: {
           index: noteIndex++,
-          onsetSec: round(onsetSec, 6),
+          onsetSec: round(cur.sample / SAMPLE_RATE, 6),
           startSec: round(Math.max(0, w.start) / SAMPLE_RATE, 6),
           endSec: round(Math.min(finished ? received : w.end, w.end) / SAMPLE_RATE, 6),
-          pitch: pitch ? roundedPitch(pitch.hz) : null,
-          ...described,
           onsetStrength: round(cur.onset.strength, 2),
         },
-        clip,
-        levels,
+        window: {
+          samples: buf.slice(span.from - bufStart, span.to - bufStart),
+          start: span.from,
+          onset: cur.sample,
+          nextOnset: next ? next.sample : null,
+          takeLength: finished ? received : null,
+        },
       });
+      timings.clips += now() - t0;
       pending.shift();
     }
     // Keep only samples a pending or future note can still need.
@@ -215,26 +178,49 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
     }
   };
 
+  /**
+   * Starts the analysis and classification of a batch: in the classifier when it analyses notes (its workers),
+   * else here, with only the clips going to the classifier.
+   */
+  const classifyBatch = (windows: NoteWindow[]): Promise<ClassifiedNote[]> => {
+    if (isNoteClassifier(classifier)) return classifier.classifyNotes(windows, overlap);
+    const analysed = windows.map((w) => analyzeNote(w, overlap, pitcher!, timings, now));
+    return Promise.resolve(classifier.classifyClips(analysed.map((a) => a.clip))).then((probabilities: ClassProbabilities[]) => {
+      if (!Array.isArray(probabilities) || probabilities.length !== windows.length) {
+        throw new ReportBuildError('classifier_failed', `classifier returned ${Array.isArray(probabilities) ? probabilities.length : 'no'} results for ${windows.length} clips`);
+      }
+      return analysed.map((a, i) => ({ analysis: a.analysis, probabilities: probabilities[i] }));
+    });
+  };
+
   /** Batches handed to the classifier, oldest first; their results are applied in this order. */
-  const inFlight: { batch: ReadyNote[]; result: Promise<ClassProbabilities[]> }[] = [];
+  const inFlight: { batch: ReadyNote[]; result: Promise<ClassifiedNote[]> }[] = [];
 
   const applyOldest = async () => {
     const { batch, result } = inFlight.shift()!;
     const t0 = now();
-    const probabilities = await result;
+    const classified = await result;
     timings.classify += now() - t0;
-    if (!Array.isArray(probabilities) || probabilities.length !== batch.length) {
-      throw new ReportBuildError('classifier_failed', `classifier returned ${Array.isArray(probabilities) ? probabilities.length : 'no'} results for ${batch.length} clips`);
+    if (!Array.isArray(classified) || classified.length !== batch.length) {
+      throw new ReportBuildError('classifier_failed', `classifier returned ${Array.isArray(classified) ? classified.length : 'no'} results for ${batch.length} notes`);
     }
     batch.forEach((r, i) => {
-      const p = probabilities[i];
+      const { analysis, probabilities: p } = classified[i];
       for (const c of CLASSES) {
         if (!(typeof p?.[c] === 'number' && Number.isFinite(p[c]))) throw new ReportBuildError('classifier_failed', `classifier returned a non-finite probability for ${c}`);
       }
       const rounded = Object.fromEntries(CLASSES.map((c) => [c, round(p[c], 6)])) as ClassProbabilities;
       const pred = toPrediction(rounded);
-      const noNote = assessNoNote(r.levels, rounded);
-      notes.push({ ...r.note, label: pred.label, confidence: pred.confidence, probabilities: rounded, ...(noNote ? { noNote } : {}) } as ReportNote);
+      const noNote = assessNoNote(analysis.levels, rounded);
+      const { index, onsetSec, startSec, endSec, onsetStrength } = r.header;
+      const { pitch, rmsDb, peakDb, centroidHz, flatness } = analysis;
+      notes.push({
+        ...{ index, onsetSec, startSec, endSec, pitch, rmsDb, peakDb, centroidHz, flatness, onsetStrength },
+        label: pred.label,
+        confidence: pred.confidence,
+        probabilities: rounded,
+        ...(noNote ? { noNote } : {}),
+      } as ReportNote);
     });
   };
 
@@ -243,8 +229,10 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       const batch = ready.slice(0, batchSize);
       ready = ready.slice(batch.length);
       const t0 = now();
-      const result = classifier.classifyClips(batch.map((r) => r.clip));
-      timings.classify += now() - t0;
+      const analysedBefore = timings.pitch + timings.clips;
+      const result = classifyBatch(batch.map((r) => r.window));
+      // Analysis done here is counted under pitch and clips, not twice.
+      timings.classify += now() - t0 - (timings.pitch + timings.clips - analysedBefore);
       // Awaited in order by applyOldest; this only keeps a failure from counting as unhandled meanwhile.
       result.catch(() => undefined);
       inFlight.push({ batch, result });

@@ -85,6 +85,25 @@ describe('WorkerClassifier', () => {
     await expect(pool.classifyClips([new Float32Array(CLIP_SAMPLES)])).rejects.toThrow(/closed/);
   }, 120_000);
 
+  it('builds the same take report when the workers analyse the notes as when this thread does', async () => {
+    await initTf();
+    const local = await loadClassifier(new LocalFolderStore(MODEL_DIR), '');
+    const here = await buildTakeReport({ source: 't.wav', audio, classifier: local, batchSize: 8 });
+    local.dispose();
+    const pool = new WorkerClassifier(MODEL_DIR, 2);
+    try {
+      const there = await buildTakeReport({ source: 't.wav', audio, classifier: pool, batchSize: 8, inFlightBatches: 3 });
+      expect(here.notes.length).toBeGreaterThan(20);
+      expect(here.notes.some((n) => n.pitch !== null)).toBe(true);
+      // Probabilities are rounded to 6 digits in both; the same wasm kernels give the same values.
+      expect(there).toEqual(here);
+      expect(pool.stats.clips).toBe(here.notes.length);
+      expect(pool.stats.analysisMs).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+
   it('reports a missing model at once and a broken one through ready and every batch, with their codes', async () => {
     expect(() => new WorkerClassifier(path.join(os.tmpdir(), 'bf-no-such-model'), 1)).toThrow(expect.objectContaining({ code: 'model_not_found' }));
     const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'bf-broken-model-'));
