@@ -8,7 +8,7 @@
  *   stock ones (shared/model/wasm-heap-kernels.ts, conv2d-backprop-input.ts): a training step ~40 % less CPU.
  * Every entry point awaits initTf() before its first tf op.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../shared/tf';
 import { fusedBatchNormGradConfig } from '../shared/model/batchnorm-grad';
 import { conv2dBackpropFilterKernel } from '../shared/model/conv2d-backprop-filter';
 import { conv2dBackpropInputKernel } from '../shared/model/conv2d-backprop-input';

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as functions from '@google-cloud/functions-framework';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../shared/tf';
 import { REPO_ROOT } from '../adapters/config';
 import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf } from '../adapters/tf-backend';

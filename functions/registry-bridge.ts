@@ -2,7 +2,7 @@
  * The cloud functions' view of the model registry (shared/model/registry.ts): which version is latest, and how
  * a retrained model is registered (quality gate + atomic promotion) exactly once per job.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../shared/tf';
 import type { LabelledClip } from '../shared/dataset/types';
 import { FeaturePipeline } from '../shared/features/pipeline';
 import { loadModelArtifact } from '../shared/model/artifact';

@@ -4,7 +4,7 @@
  * Conv2D kernels HWIO, Dense kernels [in, out], BatchNorm gamma, beta, moving_mean, moving_variance.
  * The result expects SEED_PIPELINE (raw comprehensive MFCC), which is what the Keras model was trained on.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../shared/tf';
 import { CLASSES } from '../../shared/constants';
 import { SEED_PIPELINE } from '../../shared/features/pipeline';
 import { BN_EPSILON, buildSeedCnn, INPUT_SHAPE, SEED_CNN } from '../../shared/model/architecture';

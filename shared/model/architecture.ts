@@ -6,7 +6,7 @@
  * Flatten -> Dense 64 relu -> Dropout 0.3 -> Dense 3 softmax (CLASSES order).
  * Input [87, 39, 1]. 105,923 parameters.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { CLASSES, FEATURE_COEFFS, FEATURE_FRAMES } from '../constants';
 import { buildResCnn, RES_CNN, RES_CNN_SMALL } from './res-cnn';
 

@@ -5,7 +5,7 @@
  *   learning-curve.svg         (when the metadata carries a training history)
  * metadata.json is written last, so a folder with metadata.json is complete.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { ObjectStore, writeJson, WriteOptions } from '../storage/types';
 import { learningCurveSvg } from './history';
 import { joinKey, ModelFormatError, storeIOHandler } from './io';

@@ -3,7 +3,7 @@
  * to the full activation shape before multiplying (the costliest kernel of a training step of our CNN on wasm);
  * broadcasting gives identical values. Registered (replacing the stock one) by adapters/tf-backend.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 
 export const fusedBatchNormGradConfig: tf.GradConfig = {
   kernelName: 'FusedBatchNorm',

@@ -2,7 +2,7 @@
  * The tfjs implementation of ClipClassifier: features with the pipeline the model was trained with
  * (from its metadata), then the network (folded for inference, inference.ts), in batches, inside tf.tidy.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { ClassProbabilities, ClipClassifier, ModelIdentity, probabilitiesFromVector } from '../classifier';
 import { CLASSES } from '../constants';
 import { assertSupportedPipeline, extractFeatureBatch, FeaturePipeline, pipelineShape } from '../features/pipeline';

@@ -7,7 +7,7 @@
  * Stride 1 (our model): computed as one convolution (viaConvolution). Other strides: for every (kh, kw) a strided slice of the padded input lines up with dy, and one matmul
  * ([Ci, N*OH*OW] x [N*OH*OW, Co]) does all the sums for that tap; the taps stack in HWIO order.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 
 export interface Conv2dBackpropFilterArgs {
   x: tf.Tensor4D;

@@ -6,7 +6,7 @@
  * turned by 180 degrees, channels swapped), padded by KH-1-top / KH-1-bottom (and likewise for the width).
  * Other strides go to the original kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 
 export function conv2dBackpropInputKernel(original: tf.KernelConfig): tf.KernelConfig {
   return {

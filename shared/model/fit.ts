@@ -2,7 +2,7 @@
  * The steps shared by `buzzfinder train`, the default-model script and the retrain function:
  * dataset clips -> per-split feature sets -> trainSession -> evaluation -> artifact metadata.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { CLASSES } from '../constants';
 import type { LabelledClip, Manifest } from '../dataset/types';
 import type { FeaturePipeline } from '../features/pipeline';

@@ -7,7 +7,7 @@
  * (`layer.apply` in inference mode), so any model loads; the output matches `model.predict` to float rounding
  * (tested within 1e-5). Training never uses this: it needs the unfolded layers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 
 type ConvConfig = {
   strides: number | number[];

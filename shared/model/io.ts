@@ -2,7 +2,7 @@
  * A tf.io.IOHandler over an ObjectStore, in TensorFlow.js's standard layout so any TensorFlow.js can load it:
  * `<prefix>/model.json` (modelTopology + weightsManifest [{ paths: ['weights.bin'], weights }]) and `<prefix>/weights.bin`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { BuzzfinderError } from '../errors';
 import { ObjectStore, WriteOptions } from '../storage/types';
 
@@ -33,7 +33,7 @@ export function storeIOHandler(store: ObjectStore, prefix: string, options: Stor
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology as object,
         format: artifacts.format ?? 'layers-model',
-        generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
         convertedBy: artifacts.convertedBy ?? null,
         weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
       };

@@ -9,7 +9,7 @@
  * weights); optionally only the head (the layers after the last Flatten / global pooling) is trained, in which case
  * the body's outputs are computed once and training costs almost nothing.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { CLASSES } from '../constants';
 import { extractFeatureBatch, FeaturePipeline } from '../features/pipeline';
 import { Rng } from '../rng';

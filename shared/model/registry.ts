@@ -7,7 +7,7 @@
  * latest.json is replaced only with a generation precondition (compare-and-swap) after every file of the version
  * exists, so a reader following it never sees a half-written model. Rollback = point latest.json at an older version.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { BuzzfinderError } from '../errors';
 import { ObjectStore, PreconditionFailedError, readJson, writeJson } from '../storage/types';
 import { loadModelArtifact, loadModelMetadata, saveModelArtifact } from './artifact';

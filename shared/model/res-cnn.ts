@@ -14,7 +14,7 @@
  * multiply-adds (~3.8 M), ~3x faster on tfjs-wasm. It is made by shrinking a trained res-cnn (shrink.ts) and
  * distilling it (train.ts), so it can run where res-cnn is the largest stage (the report).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { CLASSES } from '../constants';
 
 export const RES_CNN = 'res-cnn';

@@ -7,7 +7,7 @@
  * The residual stage adds its input to its branch, so the channels kept there are one set for both: the stage's
  * first conv and the branch's last conv, scored by the sum of their |gamma|.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 
 /** A Conv2D (no bias) and the BatchNormalization that reads it, as weight arrays. */
 interface ConvBn {
@@ -43,7 +43,7 @@ export function topChannels(scores: ArrayLike<number>, k: number): number[] {
 }
 
 function absGamma(part: ConvBn): Float32Array {
-  return part.gamma.abs().dataSync() as Float32Array;
+  return tf.tidy(() => tf.abs(part.gamma).dataSync() as Float32Array);
 }
 
 /**
@@ -60,7 +60,7 @@ export function shrinkResCnn(parent: tf.LayersModel, child: tf.LayersModel): { s
   const width = (i: number) => c.convs[i].gamma.shape[0];
   const [stemP, bodyP, branchAP, branchBP, headP] = p.convs;
   const kept = tf.tidy(() => {
-    const bodyScores = tf.add(bodyP.gamma.abs(), branchBP.gamma.abs()).dataSync();
+    const bodyScores = tf.add(tf.abs(bodyP.gamma), tf.abs(branchBP.gamma)).dataSync();
     return {
       stem: topChannels(absGamma(stemP), width(0)),
       body: topChannels(bodyScores, width(1)),

@@ -7,7 +7,7 @@
  * a seed drawn from one Rng(seed); the wasm backend is single-threaded. A session stops at a time budget after
  * any batch and returns a TrainingCheckpoint; `trainSession({ ..., checkpoint })` continues exactly where it stopped.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { CLASSES } from '../constants';
 import { Rng } from '../rng';
 import { architectureOfWeights, buildArchitecture, CONV_L2, DROPOUT_RATE, restoreWeights, SEED_CNN, snapshotWeights } from './architecture';

@@ -6,7 +6,7 @@
  * axes is one pass with float64 accumulators, and MaxPoolGrad finds each window's maximum once and adds dy there.
  * Anything else (other axes, dtypes, dilations) goes to the original kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 
 type HeapArray = Float32Array | Int32Array | Uint8Array;
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../shared/tf';
 import { LocalFolderStore } from '../../adapters/storage/local';
 import { initTf } from '../../adapters/tf-backend';
 import { SEED_PIPELINE, STANDARDIZED_PIPELINE } from '../../shared/features/pipeline';

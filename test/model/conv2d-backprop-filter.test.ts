@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu'; // registers the 'cpu' backend these tests compare with
+import * as tf from '../../shared/tf';
 import { initTf } from '../../adapters/tf-backend';
 import { conv2dBackpropFilter } from '../../shared/model/conv2d-backprop-filter';
 import { Rng } from '../../shared/rng';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../shared/tf';
 import { initTf } from '../../adapters/tf-backend';
 import { buildArchitecture, SEED_CNN } from '../../shared/model/architecture';
 import { loadClassifier, predictFeatures } from '../../shared/model/classifier';

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../shared/tf';
 import { importKerasModel, KerasImportError } from '../../adapters/keras/import';
 import { initTf } from '../../adapters/tf-backend';
 import { loadAudio } from '../../shared/audio/load';

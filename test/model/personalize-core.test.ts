@@ -2,7 +2,7 @@
  * The personalisation core on its own: shot checks, augmentation counts, the head/body split of any model with a
  * Flatten or global pooling (not only the seed CNN), L2-SP pulling toward the base, and determinism with a seed.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../shared/tf';
 import { initTf } from '../../adapters/tf-backend';
 import { CLASSES, FEATURE_COEFFS, FEATURE_FRAMES, ToneClass } from '../../shared/constants';
 import { buildSeedCnn, INPUT_SHAPE, restoreWeights, SEED_CNN, snapshotWeights } from '../../shared/model/architecture';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../shared/tf';
 import { initTf } from '../../adapters/tf-backend';
 import { SEED_PIPELINE } from '../../shared/features/pipeline';
 import { buildSeedCnn, INPUT_SHAPE, SEED_CNN } from '../../shared/model/architecture';

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu'; // registers the 'cpu' backend these tests compare with
+import * as tf from '../../shared/tf';
 import { initTf } from '../../adapters/tf-backend';
 import { CLIP_SAMPLES, SAMPLE_RATE } from '../../shared/constants';
 import { LOG_MEL_PIPELINE } from '../../shared/features/log-mel';

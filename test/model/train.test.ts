@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../shared/tf';
 import { initTf } from '../../adapters/tf-backend';
 import { buildSeedCnn, snapshotWeights } from '../../shared/model/architecture';
 import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from '../../shared/model/checkpoint';
