@@ -1,8 +1,9 @@
 /**
  * Take → report: onsets (streaming tracker), then per note its window of the take (note-analysis.ts: model clip
- * with the overlap policy, pitch, descriptors), analysed and classified in batches, then the summary. Audio comes in consecutive chunks at SAMPLE_RATE, so memory is
- * bounded for takes of any length: only a ring buffer of recent samples (detector latency ≈ 20 s + one clip)
- * and the current batch of clips are held. An in-memory signal is fed through the same path.
+ * with the overlap policy, pitch, descriptors), analysed and classified in batches, then the summary. Audio comes
+ * in consecutive chunks at SAMPLE_RATE, so memory is bounded for takes of any length: only a ring buffer of recent
+ * samples (detector latency ≈ 20 s + one clip) and the current batches of note windows are held. An in-memory
+ * signal is fed through the same path.
  */
 import { ClassProbabilities, ClipClassifier, toPrediction } from '../classifier';
 import { CLASSES, CLIP_SAMPLES, NO_NOTE_THRESHOLDS, SAMPLE_RATE } from '../constants';
@@ -11,7 +12,7 @@ import { DetectOnsetsOptions, createOnsetTracker, resolveDetectOptions } from '.
 import { TrackedOnset } from '../onsets/tracker';
 import { NotePitchEstimator } from '../pitch/note-pitch';
 import { DEFAULT_OVERLAP_POLICY, OverlapPolicy, clipWindow, isOverlapPolicy, OVERLAP_POLICIES } from './clips';
-import { analyzeNote, ClassifiedNote, isNoteClassifier, NOTE_LOOK_BACK_SAMPLES, NoteWindow, noteWindowComplete, noteWindowSpan } from './note-analysis';
+import { analyzeNote, ClassifiedNote, isNoteClassifier, NOTE_LOOK_BACK_SAMPLES, NoteWindow, noteWindowComplete, noteWindowSpan, roundTo } from './note-analysis';
 import { EmptyReason, REPORT_FORMAT, REPORT_VERSION, ReportNote, ReportSummary, TakeReport } from './schema';
 import { assessNoNote, measureClipLevels } from '../no-note';
 
@@ -80,11 +81,6 @@ interface ReadyNote {
   window: NoteWindow;
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
 function isStreamed(audio: unknown): audio is StreamedAudio {
   return typeof audio === 'object' && audio !== null && typeof (audio as StreamedAudio).chunks === 'function';
 }
@@ -112,7 +108,6 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
   const tracker = createOnsetTracker(options.detector);
   // Notes are analysed where the classifier runs when it can (its worker threads), else here.
   const pitcher = isNoteClassifier(classifier) ? null : new NotePitchEstimator();
-  const lookBack = NOTE_LOOK_BACK_SAMPLES;
 
   // Ring buffer: take samples [bufStart, bufStart + bufLen).
   let buf = new Float32Array(SAMPLE_RATE * 30);
@@ -151,10 +146,10 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       ready.push({
         header: {
           index: noteIndex++,
-          onsetSec: round(cur.sample / SAMPLE_RATE, 6),
-          startSec: round(Math.max(0, w.start) / SAMPLE_RATE, 6),
-          endSec: round(Math.min(finished ? received : w.end, w.end) / SAMPLE_RATE, 6),
-          onsetStrength: round(cur.onset.strength, 2),
+          onsetSec: roundTo(cur.sample / SAMPLE_RATE, 6),
+          startSec: roundTo(Math.max(0, w.start) / SAMPLE_RATE, 6),
+          endSec: roundTo(Math.min(finished ? received : w.end, w.end) / SAMPLE_RATE, 6),
+          onsetStrength: roundTo(cur.onset.strength, 2),
         },
         window: {
           samples: buf.slice(span.from - bufStart, span.to - bufStart),
@@ -168,8 +163,8 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       pending.shift();
     }
     // Keep only samples a pending or future note can still need.
-    const earliestFuture = Number.isFinite(confirmed) ? confirmed - lookBack : received;
-    const keepFrom = Math.max(0, Math.min(pending.length ? pending[0].sample - lookBack : Infinity, earliestFuture));
+    const earliestFuture = Number.isFinite(confirmed) ? confirmed - NOTE_LOOK_BACK_SAMPLES : received;
+    const keepFrom = Math.max(0, Math.min(pending.length ? pending[0].sample - NOTE_LOOK_BACK_SAMPLES : Infinity, earliestFuture));
     const drop = Math.min(bufLen, keepFrom - bufStart);
     if (drop > 0) {
       buf.copyWithin(0, drop, bufLen);
@@ -209,7 +204,7 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       for (const c of CLASSES) {
         if (!(typeof p?.[c] === 'number' && Number.isFinite(p[c]))) throw new ReportBuildError('classifier_failed', `classifier returned a non-finite probability for ${c}`);
       }
-      const rounded = Object.fromEntries(CLASSES.map((c) => [c, round(p[c], 6)])) as ClassProbabilities;
+      const rounded = Object.fromEntries(CLASSES.map((c) => [c, roundTo(p[c], 6)])) as ClassProbabilities;
       const pred = toPrediction(rounded);
       const noNote = assessNoNote(analysis.levels, rounded);
       const { index, onsetSec, startSec, endSec, onsetStrength } = r.header;
@@ -285,13 +280,13 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
     version: REPORT_VERSION,
     source,
     sampleRate: audio.sampleRate,
-    durationSec: round(Number.isFinite(audio.durationSec) && audio.durationSec > 0 ? audio.durationSec : received / SAMPLE_RATE, 4),
+    durationSec: roundTo(Number.isFinite(audio.durationSec) && audio.durationSec > 0 ? audio.durationSec : received / SAMPLE_RATE, 4),
     model: { name: classifier.identity.name, version: classifier.identity.version },
     notes,
     summary,
     analysis: {
       onsetDetector: 'log-superflux-v1',
-      hopSec: round(detectorOptions.hopLength / SAMPLE_RATE, 5),
+      hopSec: roundTo(detectorOptions.hopLength / SAMPLE_RATE, 5),
       overlapPolicy: overlap,
       clipSamples: CLIP_SAMPLES,
       analysisSampleRate: SAMPLE_RATE,

@@ -62,7 +62,8 @@ export function isNoteClassifier(classifier: ClipClassifier): classifier is Note
   return typeof (classifier as Partial<NoteClassifier>).classifyNotes === 'function';
 }
 
-function round(x: number, digits: number): number {
+/** x rounded to `digits` decimals: how report numbers are written. */
+export function roundTo(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
@@ -79,13 +80,13 @@ function describeNote(segment: Float32Array): Pick<ReportNote, 'rmsDb' | 'peakDb
     sum += v * v;
     if (Math.abs(v) > peak) peak = Math.abs(v);
   }
-  const db = (v: number) => round(Math.max(-120, 20 * Math.log10(Math.max(v, 1e-6))), 2);
+  const db = (v: number) => roundTo(Math.max(-120, 20 * Math.log10(Math.max(v, 1e-6))), 2);
   const rmsDb = db(segment.length ? Math.sqrt(sum / segment.length) : 0);
   const skip = Math.min(DESCRIPTOR_SKIP, Math.max(0, segment.length - DESCRIPTOR_FRAME));
   const head = segment.subarray(skip, Math.min(segment.length, skip + DESCRIPTOR_FRAME));
   if (head.length < DESCRIPTOR_FRAME) return { rmsDb, peakDb: db(peak), centroidHz: 0, flatness: 0 };
   const d = describeSegment(head, { frameSize: DESCRIPTOR_FRAME, hopSize: DESCRIPTOR_FRAME });
-  return { rmsDb, peakDb: db(peak), centroidHz: round(d.spectralCentroid.mean, 1), flatness: round(d.spectralFlatness.mean, 4) };
+  return { rmsDb, peakDb: db(peak), centroidHz: roundTo(d.spectralCentroid.mean, 1), flatness: roundTo(d.spectralFlatness.mean, 4) };
 }
 
 /** Milliseconds spent on pitch and on the rest (clip, descriptors, levels), added to by analyzeNote. */
