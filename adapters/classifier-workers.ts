@@ -1,7 +1,8 @@
 /**
- * A ClipClassifier whose features and network run in worker threads, so that a take report uses every core:
- * the calling thread decodes, resamples and finds onsets while the workers analyse (pitch, descriptors; a
- * NoteClassifier) and classify earlier batches of notes (buildTakeReport's `inFlightBatches` keeps the queue bounded). Each worker loads its own tfjs and model.
+ * A classifier whose work runs in worker threads, so that a take report uses every core: the calling thread
+ * decodes, resamples and finds onsets while the workers analyse (clip, pitch, descriptors: a NoteClassifier) and
+ * classify earlier batches of notes (buildTakeReport's `inFlightBatches` keeps the queue bounded). Each worker loads
+ * its own tfjs and model.
  * Works from the compiled JavaScript and from the TypeScript sources (tsx in the worker when this file is .ts,
  * e.g. under jest).
  */
@@ -29,6 +30,8 @@ export type ClassifierWorkerReply =
   | { type: 'result'; id: number; probabilities: Float32Array; analyses?: NoteAnalysis[]; analysisMs: number; featuresMs: number; modelMs: number }
   | { type: 'error'; id: number; error: { code: string; message: string } };
 
+type ResultReply = Extract<ClassifierWorkerReply, { type: 'result' }>;
+
 /** Milliseconds the workers spent, summed over batches. */
 export interface WorkerStats {
   batches: number;
@@ -43,7 +46,7 @@ class ClassifierWorkerError extends BuzzfinderError {}
 
 interface Pending {
   n: number;
-  resolve: (reply: Extract<ClassifierWorkerReply, { type: 'result' }>) => void;
+  resolve: (reply: ResultReply) => void;
   reject: (err: Error) => void;
 }
 
@@ -145,7 +148,7 @@ export class WorkerClassifier implements NoteClassifier {
   }
 
   /** Sends a request to the least busy worker; arrays that own their whole buffer are moved, not copied. */
-  private dispatch(request: ClassifierWorkerRequest, arrays: Float32Array[]): Promise<Extract<ClassifierWorkerReply, { type: 'result' }>> {
+  private dispatch(request: ClassifierWorkerRequest, arrays: Float32Array[]): Promise<ResultReply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.slots.length === 0) return Promise.reject(new ClassifierWorkerError('classifier_failed', 'WorkerClassifier is closed'));
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
@@ -156,7 +159,7 @@ export class WorkerClassifier implements NoteClassifier {
     });
   }
 
-  private probabilitiesOf(reply: Extract<ClassifierWorkerReply, { type: 'result' }>, n: number): ClassProbabilities[] {
+  private probabilitiesOf(reply: ResultReply, n: number): ClassProbabilities[] {
     const k = CLASSES.length;
     return Array.from({ length: n }, (_, i) => probabilitiesFromVector(reply.probabilities.subarray(i * k, (i + 1) * k)));
   }
