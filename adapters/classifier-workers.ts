@@ -14,7 +14,8 @@ import { ClassProbabilities, ModelIdentity, probabilitiesFromVector } from '../s
 import { CLASSES } from '../shared/constants';
 import { BuzzfinderError } from '../shared/errors';
 import type { OverlapPolicy } from '../shared/report/clips';
-import type { ClassifiedNote, NoteAnalysis, NoteClassifier, NoteWindow } from '../shared/report/note-analysis';
+import { NotePitchEstimator } from '../shared/pitch/note-pitch';
+import { analyzeNote, ClassifiedNote, NoteAnalysis, NoteClassifier, NoteWindow } from '../shared/report/note-analysis';
 
 export interface ClassifierWorkerData {
   modelDir: string;
@@ -36,8 +37,11 @@ type ResultReply = Extract<ClassifierWorkerReply, { type: 'result' }>;
 export interface WorkerStats {
   batches: number;
   clips: number;
-  /** Note analysis (clip cutting, pitch, descriptors, levels) of classifyNotes batches. */
+  /** Note analysis (clip cutting, pitch, descriptors, levels) of classifyNotes batches, in the workers. */
   analysisMs: number;
+  /** classifyNotes batches analysed in the calling thread because every worker was busy, and its milliseconds. */
+  batchesAnalysedHere: number;
+  analysisHereMs: number;
   featuresMs: number;
   modelMs: number;
 }
@@ -85,7 +89,9 @@ export class WorkerClassifier implements NoteClassifier {
   readonly identity: ModelIdentity;
   /** Resolves when every worker has loaded the model; rejects with the model's error (bad_model, ...). */
   readonly ready: Promise<void>;
-  readonly stats: WorkerStats = { batches: 0, clips: 0, analysisMs: 0, featuresMs: 0, modelMs: 0 };
+  readonly stats: WorkerStats = { batches: 0, clips: 0, analysisMs: 0, batchesAnalysedHere: 0, analysisHereMs: 0, featuresMs: 0, modelMs: 0 };
+  /** For notes analysed in the calling thread (created on first use). */
+  private pitcher: NotePitchEstimator | null = null;
   private readonly slots: Slot[] = [];
   private nextId = 0;
   private failure: Error | null = null;
@@ -136,10 +142,22 @@ export class WorkerClassifier implements NoteClassifier {
     return this.dispatch({ kind: 'clips', id: this.nextId++, clips }, clips).then((reply) => this.probabilitiesOf(reply, clips.length));
   }
 
-  /** Clips, pitch, descriptors and probabilities of the notes, all computed in a worker. */
+  /**
+   * Clips, pitch, descriptors and probabilities of the notes. The analysis runs in a worker when one is idle, else
+   * here: then the workers are the slower side of the report (e.g. a large network), and this thread would only
+   * wait for them. Results are the same either way.
+   */
   classifyNotes(windows: NoteWindow[], overlap: OverlapPolicy): Promise<ClassifiedNote[]> {
     if (!Array.isArray(windows)) return Promise.reject(new TypeError('classifyNotes: windows must be an array of NoteWindow'));
     if (windows.length === 0) return Promise.resolve([]);
+    if (this.slots.length > 0 && this.slots.every((s) => s.pending.size > 0)) {
+      const t0 = performance.now();
+      this.pitcher ??= new NotePitchEstimator();
+      const analysed = windows.map((w) => analyzeNote(w, overlap, this.pitcher!));
+      this.stats.batchesAnalysedHere++;
+      this.stats.analysisHereMs += performance.now() - t0;
+      return this.classifyClips(analysed.map((a) => a.clip)).then((probabilities) => analysed.map((a, i) => ({ analysis: a.analysis, probabilities: probabilities[i] })));
+    }
     return this.dispatch({ kind: 'notes', id: this.nextId++, windows, overlap }, windows.map((w) => w.samples)).then((reply) => {
       const probabilities = this.probabilitiesOf(reply, windows.length);
       if (reply.analyses?.length !== windows.length) throw new ClassifierWorkerError('classifier_failed', `worker returned no analysis for ${windows.length} notes`);
