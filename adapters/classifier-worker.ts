@@ -1,14 +1,11 @@
 /**
  * Worker-thread side of adapters/classifier-workers.ts: loads the model once (tfjs + wasm in this thread),
- * then answers each batch of clips with features + network output, and each batch of note windows with their
- * analysis (note-analysis.ts) as well. Never imported by the main thread.
+ * then answers each batch of clips with features + network output. Never imported by the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BuzzfinderError } from '../shared/errors';
 import { extractFeatureBatch } from '../shared/features/pipeline';
 import { loadClassifier, predictFeatures, TfClipClassifier } from '../shared/model/classifier';
-import { NotePitchEstimator } from '../shared/pitch/note-pitch';
-import { analyzeNote, NoteAnalysis } from '../shared/report/note-analysis';
 import { LocalFolderStore } from './storage/local';
 import { initTf } from './tf-backend';
 import type { ClassifierWorkerReply, ClassifierWorkerRequest, ClassifierWorkerData } from './classifier-workers';
@@ -31,25 +28,13 @@ async function start(): Promise<void> {
     return;
   }
   port.postMessage({ type: 'ready', identity: classifier.identity } satisfies ClassifierWorkerReply);
-  let pitcher: NotePitchEstimator | null = null;
   port.on('message', (request: ClassifierWorkerRequest) => {
     try {
       const t0 = performance.now();
-      let clips: Float32Array[];
-      let analyses: NoteAnalysis[] | undefined;
-      if (request.kind === 'notes') {
-        pitcher ??= new NotePitchEstimator();
-        const analysed = request.windows.map((w) => analyzeNote(w, request.overlap, pitcher!));
-        clips = analysed.map((a) => a.clip);
-        analyses = analysed.map((a) => a.analysis);
-      } else {
-        clips = request.clips;
-      }
+      const features = extractFeatureBatch(classifier.pipeline, request.clips);
       const t1 = performance.now();
-      const features = extractFeatureBatch(classifier.pipeline, clips);
-      const t2 = performance.now();
-      const probabilities = predictFeatures(classifier.network, features, clips.length);
-      const reply: ClassifierWorkerReply = { type: 'result', id: request.id, probabilities, analyses, analysisMs: t1 - t0, featuresMs: t2 - t1, modelMs: performance.now() - t2 };
+      const probabilities = predictFeatures(classifier.network, features, request.clips.length);
+      const reply: ClassifierWorkerReply = { type: 'result', id: request.id, probabilities, featuresMs: t1 - t0, modelMs: performance.now() - t1 };
       port.postMessage(reply, [probabilities.buffer as ArrayBuffer]);
     } catch (err) {
       port.postMessage({ type: 'error', id: request.id, error: errorOf(err) } satisfies ClassifierWorkerReply);

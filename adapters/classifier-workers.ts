@@ -1,8 +1,7 @@
 /**
- * A classifier whose work runs in worker threads, so that a take report uses every core: the calling thread
- * decodes, resamples and finds onsets while the workers analyse (clip, pitch, descriptors: a NoteClassifier) and
- * classify earlier batches of notes (buildTakeReport's `inFlightBatches` keeps the queue bounded). Each worker loads
- * its own tfjs and model.
+ * A ClipClassifier whose features and network run in worker threads, so that a take report uses every core:
+ * the calling thread decodes, resamples and finds onsets while the workers classify earlier batches
+ * (buildTakeReport's `inFlightBatches` keeps the queue bounded). Each worker loads its own tfjs and model.
  * Works from the compiled JavaScript and from the TypeScript sources (tsx in the worker when this file is .ts,
  * e.g. under jest).
  */
@@ -10,38 +9,29 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ClassProbabilities, ModelIdentity, probabilitiesFromVector } from '../shared/classifier';
+import { ClassProbabilities, ClipClassifier, ModelIdentity, probabilitiesFromVector } from '../shared/classifier';
 import { CLASSES } from '../shared/constants';
 import { BuzzfinderError } from '../shared/errors';
-import type { OverlapPolicy } from '../shared/report/clips';
-import { NotePitchEstimator } from '../shared/pitch/note-pitch';
-import { analyzeNote, ClassifiedNote, NoteAnalysis, NoteClassifier, NoteWindow } from '../shared/report/note-analysis';
 
 export interface ClassifierWorkerData {
   modelDir: string;
 }
 
-export type ClassifierWorkerRequest =
-  | { kind: 'clips'; id: number; clips: Float32Array[] }
-  | { kind: 'notes'; id: number; windows: NoteWindow[]; overlap: OverlapPolicy };
+export interface ClassifierWorkerRequest {
+  id: number;
+  clips: Float32Array[];
+}
 
 export type ClassifierWorkerReply =
   | { type: 'ready'; identity: ModelIdentity }
   | { type: 'failed'; error: { code: string; message: string } }
-  | { type: 'result'; id: number; probabilities: Float32Array; analyses?: NoteAnalysis[]; analysisMs: number; featuresMs: number; modelMs: number }
+  | { type: 'result'; id: number; probabilities: Float32Array; featuresMs: number; modelMs: number }
   | { type: 'error'; id: number; error: { code: string; message: string } };
-
-type ResultReply = Extract<ClassifierWorkerReply, { type: 'result' }>;
 
 /** Milliseconds the workers spent, summed over batches. */
 export interface WorkerStats {
   batches: number;
   clips: number;
-  /** Note analysis (clip cutting, pitch, descriptors, levels) of classifyNotes batches, in the workers. */
-  analysisMs: number;
-  /** classifyNotes batches analysed in the calling thread because every worker was busy, and its milliseconds. */
-  batchesAnalysedHere: number;
-  analysisHereMs: number;
   featuresMs: number;
   modelMs: number;
 }
@@ -50,7 +40,7 @@ class ClassifierWorkerError extends BuzzfinderError {}
 
 interface Pending {
   n: number;
-  resolve: (reply: ResultReply) => void;
+  resolve: (p: ClassProbabilities[]) => void;
   reject: (err: Error) => void;
 }
 
@@ -85,13 +75,11 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
 }
 
-export class WorkerClassifier implements NoteClassifier {
+export class WorkerClassifier implements ClipClassifier {
   readonly identity: ModelIdentity;
   /** Resolves when every worker has loaded the model; rejects with the model's error (bad_model, ...). */
   readonly ready: Promise<void>;
-  readonly stats: WorkerStats = { batches: 0, clips: 0, analysisMs: 0, batchesAnalysedHere: 0, analysisHereMs: 0, featuresMs: 0, modelMs: 0 };
-  /** For notes analysed in the calling thread (created on first use). */
-  private pitcher: NotePitchEstimator | null = null;
+  readonly stats: WorkerStats = { batches: 0, clips: 0, featuresMs: 0, modelMs: 0 };
   private readonly slots: Slot[] = [];
   private nextId = 0;
   private failure: Error | null = null;
@@ -139,47 +127,16 @@ export class WorkerClassifier implements NoteClassifier {
   classifyClips(clips: Float32Array[]): Promise<ClassProbabilities[]> {
     if (!Array.isArray(clips)) return Promise.reject(new TypeError('classifyClips: clips must be an array of Float32Array'));
     if (clips.length === 0) return Promise.resolve([]);
-    return this.dispatch({ kind: 'clips', id: this.nextId++, clips }, clips).then((reply) => this.probabilitiesOf(reply, clips.length));
-  }
-
-  /**
-   * Clips, pitch, descriptors and probabilities of the notes. The analysis runs in a worker when one is idle, else
-   * here: then the workers are the slower side of the report (e.g. a large network), and this thread would only
-   * wait for them. Results are the same either way.
-   */
-  classifyNotes(windows: NoteWindow[], overlap: OverlapPolicy): Promise<ClassifiedNote[]> {
-    if (!Array.isArray(windows)) return Promise.reject(new TypeError('classifyNotes: windows must be an array of NoteWindow'));
-    if (windows.length === 0) return Promise.resolve([]);
-    if (this.slots.length > 0 && this.slots.every((s) => s.pending.size > 0)) {
-      const t0 = performance.now();
-      this.pitcher ??= new NotePitchEstimator();
-      const analysed = windows.map((w) => analyzeNote(w, overlap, this.pitcher!));
-      this.stats.batchesAnalysedHere++;
-      this.stats.analysisHereMs += performance.now() - t0;
-      return this.classifyClips(analysed.map((a) => a.clip)).then((probabilities) => analysed.map((a, i) => ({ analysis: a.analysis, probabilities: probabilities[i] })));
-    }
-    return this.dispatch({ kind: 'notes', id: this.nextId++, windows, overlap }, windows.map((w) => w.samples)).then((reply) => {
-      const probabilities = this.probabilitiesOf(reply, windows.length);
-      if (reply.analyses?.length !== windows.length) throw new ClassifierWorkerError('classifier_failed', `worker returned no analysis for ${windows.length} notes`);
-      return reply.analyses.map((analysis, i) => ({ analysis, probabilities: probabilities[i] }));
-    });
-  }
-
-  /** Sends a request to the least busy worker; arrays that own their whole buffer are moved, not copied. */
-  private dispatch(request: ClassifierWorkerRequest, arrays: Float32Array[]): Promise<ResultReply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.slots.length === 0) return Promise.reject(new ClassifierWorkerError('classifier_failed', 'WorkerClassifier is closed'));
+    // The least busy worker; clips that own their whole buffer are moved, not copied.
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-    const transfer = arrays.filter((c) => c.byteOffset === 0 && c.byteLength === c.buffer.byteLength).map((c) => c.buffer as ArrayBuffer);
+    const id = this.nextId++;
+    const transfer = clips.filter((c) => c.byteOffset === 0 && c.byteLength === c.buffer.byteLength).map((c) => c.buffer as ArrayBuffer);
     return new Promise((resolve, reject) => {
-      slot.pending.set(request.id, { n: arrays.length, resolve, reject });
-      slot.worker.postMessage(request, new Set(transfer).size === transfer.length ? transfer : []);
+      slot.pending.set(id, { n: clips.length, resolve, reject });
+      slot.worker.postMessage({ id, clips } satisfies ClassifierWorkerRequest, new Set(transfer).size === transfer.length ? transfer : []);
     });
-  }
-
-  private probabilitiesOf(reply: ResultReply, n: number): ClassProbabilities[] {
-    const k = CLASSES.length;
-    return Array.from({ length: n }, (_, i) => probabilitiesFromVector(reply.probabilities.subarray(i * k, (i + 1) * k)));
   }
 
   /** Terminates the workers; outstanding batches are rejected. */
@@ -198,10 +155,10 @@ export class WorkerClassifier implements NoteClassifier {
     }
     this.stats.batches++;
     this.stats.clips += pending.n;
-    this.stats.analysisMs += reply.analysisMs;
     this.stats.featuresMs += reply.featuresMs;
     this.stats.modelMs += reply.modelMs;
-    pending.resolve(reply);
+    const k = CLASSES.length;
+    pending.resolve(Array.from({ length: pending.n }, (_, i) => probabilitiesFromVector(reply.probabilities.subarray(i * k, (i + 1) * k))));
   }
 
   private fail(err: Error): void {

@@ -99,10 +99,8 @@ interface Stages {
   notes: number;
   decodeMs: number;
   onsetsMs: number;
-  /** Main thread: copying each note's window out of the ring buffer. */
-  windowsMs: number;
-  /** Workers: clip, pitch, descriptors and levels of each note. */
-  analysisMs: number;
+  pitchMs: number;
+  clipsMs: number;
   featuresMs: number;
   modelMs: number;
   wallMs: number;
@@ -136,7 +134,7 @@ async function stages(file: string): Promise<Stages> {
   await close();
   await pool.close();
   const r = Math.round;
-  return { notes: report.notes.length, decodeMs: r(decodeMs), onsetsMs: r(timings.onsets), windowsMs: r(timings.clips), analysisMs: r(pool.stats.analysisMs), featuresMs: r(pool.stats.featuresMs), modelMs: r(pool.stats.modelMs), wallMs: r(wallMs) };
+  return { notes: report.notes.length, decodeMs: r(decodeMs), onsetsMs: r(timings.onsets), pitchMs: r(timings.pitch), clipsMs: r(timings.clips), featuresMs: r(pool.stats.featuresMs), modelMs: r(pool.stats.modelMs), wallMs: r(wallMs) };
 }
 
 /** HTTP classify on the local stack as `npm start` runs it: p50 / p99 / req/s at c = 8. */
@@ -199,7 +197,7 @@ async function main(): Promise<void> {
     writeStereo24(stereo, 44100, at44.length, (i) => at44[i]);
 
     console.log(`cold \`buzzfinder report <take> --json\`, ${minutes}-minute take (${os.availableParallelism()} cores, ${defaultWorkerCount()} classifier workers)`);
-    console.log('take                     | wall s | CPU s | peak RSS MiB | x real-time | load | notes | stages in-process ms (decode, onsets, note windows | note analysis, features, model: workers) | in-process wall ms');
+    console.log('take                     | wall s | CPU s | peak RSS MiB | x real-time | load | notes | stages in-process ms (decode, onsets, pitch, clips | features, model: workers) | in-process wall ms');
     const takes: Record<string, unknown> = {};
     for (const [name, file] of [['22050 Hz mono 16-bit', mono], ['44.1 kHz stereo 24-bit', stereo]] as const) {
       cold(['report', file, '--json']); // page cache, so the first timed run is not a disk-read measurement
@@ -208,7 +206,7 @@ async function main(): Promise<void> {
       const s = await stages(file);
       const xrt = (minutes * 60) / best.wallSec;
       console.log(
-        `${name.padEnd(24)} | ${best.wallSec.toFixed(2).padStart(6)} | ${best.cpuSec.toFixed(2).padStart(5)} | ${String(best.peakRssMiB).padStart(12)} | ${xrt.toFixed(0).padStart(11)} | ${best.load.padStart(4)} | ${String(s.notes).padStart(5)} | ${s.decodeMs}, ${s.onsetsMs}, ${s.windowsMs} | ${s.analysisMs}, ${s.featuresMs}, ${s.modelMs} | ${s.wallMs}`,
+        `${name.padEnd(24)} | ${best.wallSec.toFixed(2).padStart(6)} | ${best.cpuSec.toFixed(2).padStart(5)} | ${String(best.peakRssMiB).padStart(12)} | ${xrt.toFixed(0).padStart(11)} | ${best.load.padStart(4)} | ${String(s.notes).padStart(5)} | ${s.decodeMs}, ${s.onsetsMs}, ${s.pitchMs}, ${s.clipsMs} | ${s.featuresMs}, ${s.modelMs} | ${s.wallMs}`,
       );
       console.log(`${''.padEnd(24)}   all runs (wall / CPU s, load): ${runs.map((r) => `${r.wallSec.toFixed(2)} / ${r.cpuSec.toFixed(2)} (${r.load})`).join(', ')}`);
       takes[name] = { best, runs, timesRealTime: Number(xrt.toFixed(1)), stages: s };

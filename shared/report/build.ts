@@ -12,7 +12,7 @@ import { DetectOnsetsOptions, createOnsetTracker, resolveDetectOptions } from '.
 import { TrackedOnset } from '../onsets/tracker';
 import { NotePitchEstimator } from '../pitch/note-pitch';
 import { DEFAULT_OVERLAP_POLICY, OverlapPolicy, clipWindow, isOverlapPolicy, OVERLAP_POLICIES } from './clips';
-import { analyzeNote, ClassifiedNote, isNoteClassifier, NOTE_LOOK_BACK_SAMPLES, NoteWindow, noteWindowComplete, noteWindowSpan, roundTo } from './note-analysis';
+import { analyzeNote, NOTE_LOOK_BACK_SAMPLES, NoteAnalysis, noteWindowComplete, noteWindowSpan, roundTo } from './note-analysis';
 import { EmptyReason, REPORT_FORMAT, REPORT_VERSION, ReportNote, ReportSummary, TakeReport } from './schema';
 import { assessNoNote, measureClipLevels } from '../no-note';
 
@@ -75,10 +75,11 @@ interface PendingNote {
   sample: number;
 }
 
-/** A note whose window is cut: what the report knows of it before analysis and classification. */
+/** A note analysed and waiting for its batch's classification. */
 interface ReadyNote {
   header: Pick<ReportNote, 'index' | 'onsetSec' | 'startSec' | 'endSec' | 'onsetStrength'>;
-  window: NoteWindow;
+  analysis: NoteAnalysis;
+  clip: Float32Array;
 }
 
 function isStreamed(audio: unknown): audio is StreamedAudio {
@@ -106,8 +107,7 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
 
   const detectorOptions = resolveDetectOptions(options.detector);
   const tracker = createOnsetTracker(options.detector);
-  // Notes are analysed where the classifier runs when it can (its worker threads), else here.
-  const pitcher = isNoteClassifier(classifier) ? null : new NotePitchEstimator();
+  const pitcher = new NotePitchEstimator();
 
   // Ring buffer: take samples [bufStart, bufStart + bufLen).
   let buf = new Float32Array(SAMPLE_RATE * 30);
@@ -140,8 +140,10 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       const cur = pending[0];
       const next = pending.length > 1 ? pending[1] : null;
       if (!finished && (!noteWindowComplete(cur.sample, received) || (!next && !noteWindowComplete(cur.sample, confirmed)))) break;
-      const t0 = now();
       const span = noteWindowSpan(cur.sample, { from: bufStart, to: received });
+      // A view of the ring buffer: the note is analysed now, before the buffer moves.
+      const window = { samples: buf.subarray(span.from - bufStart, span.to - bufStart), start: span.from, onset: cur.sample, nextOnset: next ? next.sample : null, takeLength: finished ? received : null };
+      const { clip, analysis } = analyzeNote(window, overlap, pitcher, timings, now);
       const w = clipWindow(cur.sample);
       ready.push({
         header: {
@@ -151,15 +153,9 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
           endSec: roundTo(Math.min(finished ? received : w.end, w.end) / SAMPLE_RATE, 6),
           onsetStrength: roundTo(cur.onset.strength, 2),
         },
-        window: {
-          samples: buf.slice(span.from - bufStart, span.to - bufStart),
-          start: span.from,
-          onset: cur.sample,
-          nextOnset: next ? next.sample : null,
-          takeLength: finished ? received : null,
-        },
+        analysis,
+        clip,
       });
-      timings.clips += now() - t0;
       pending.shift();
     }
     // Keep only samples a pending or future note can still need.
@@ -173,42 +169,27 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
     }
   };
 
-  /**
-   * Starts the analysis and classification of a batch: in the classifier when it analyses notes (its workers),
-   * else here, with only the clips going to the classifier.
-   */
-  const classifyBatch = (windows: NoteWindow[]): Promise<ClassifiedNote[]> => {
-    if (isNoteClassifier(classifier)) return classifier.classifyNotes(windows, overlap);
-    const analysed = windows.map((w) => analyzeNote(w, overlap, pitcher!, timings, now));
-    return Promise.resolve(classifier.classifyClips(analysed.map((a) => a.clip))).then((probabilities: ClassProbabilities[]) => {
-      if (!Array.isArray(probabilities) || probabilities.length !== windows.length) {
-        throw new ReportBuildError('classifier_failed', `classifier returned ${Array.isArray(probabilities) ? probabilities.length : 'no'} results for ${windows.length} clips`);
-      }
-      return analysed.map((a, i) => ({ analysis: a.analysis, probabilities: probabilities[i] }));
-    });
-  };
-
   /** Batches handed to the classifier, oldest first; their results are applied in this order. */
-  const inFlight: { batch: ReadyNote[]; result: Promise<ClassifiedNote[]> }[] = [];
+  const inFlight: { batch: ReadyNote[]; result: Promise<ClassProbabilities[]> }[] = [];
 
   const applyOldest = async () => {
     const { batch, result } = inFlight.shift()!;
     const t0 = now();
-    const classified = await result;
+    const probabilities = await result;
     timings.classify += now() - t0;
-    if (!Array.isArray(classified) || classified.length !== batch.length) {
-      throw new ReportBuildError('classifier_failed', `classifier returned ${Array.isArray(classified) ? classified.length : 'no'} results for ${batch.length} notes`);
+    if (!Array.isArray(probabilities) || probabilities.length !== batch.length) {
+      throw new ReportBuildError('classifier_failed', `classifier returned ${Array.isArray(probabilities) ? probabilities.length : 'no'} results for ${batch.length} clips`);
     }
     batch.forEach((r, i) => {
-      const { analysis, probabilities: p } = classified[i];
+      const p = probabilities[i];
       for (const c of CLASSES) {
         if (!(typeof p?.[c] === 'number' && Number.isFinite(p[c]))) throw new ReportBuildError('classifier_failed', `classifier returned a non-finite probability for ${c}`);
       }
       const rounded = Object.fromEntries(CLASSES.map((c) => [c, roundTo(p[c], 6)])) as ClassProbabilities;
       const pred = toPrediction(rounded);
-      const noNote = assessNoNote(analysis.levels, rounded);
+      const noNote = assessNoNote(r.analysis.levels, rounded);
       const { index, onsetSec, startSec, endSec, onsetStrength } = r.header;
-      const { pitch, rmsDb, peakDb, centroidHz, flatness } = analysis;
+      const { pitch, rmsDb, peakDb, centroidHz, flatness } = r.analysis;
       notes.push({
         ...{ index, onsetSec, startSec, endSec, pitch, rmsDb, peakDb, centroidHz, flatness, onsetStrength },
         label: pred.label,
@@ -224,10 +205,8 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       const batch = ready.slice(0, batchSize);
       ready = ready.slice(batch.length);
       const t0 = now();
-      const analysedBefore = timings.pitch + timings.clips;
-      const result = classifyBatch(batch.map((r) => r.window));
-      // Analysis done here is counted under pitch and clips, not twice.
-      timings.classify += now() - t0 - (timings.pitch + timings.clips - analysedBefore);
+      const result = classifier.classifyClips(batch.map((r) => r.clip));
+      timings.classify += now() - t0;
       // Awaited in order by applyOldest; this only keeps a failure from counting as unhandled meanwhile.
       result.catch(() => undefined);
       inFlight.push({ batch, result });

@@ -1,11 +1,9 @@
 /**
  * Everything a report says about one note that is measured on its own audio: the model clip, pitch, level and
- * timbre descriptors, and the clip levels behind the "not a note" verdict. A note travels as a NoteWindow (the take
- * samples it needs, copied out of the report's ring buffer), so this work can run wherever the classifier runs:
- * in the report's thread, or in worker threads beside the network (adapters/classifier-workers.ts), which takes it
- * off the thread that decodes and finds onsets.
+ * timbre descriptors, and the clip levels behind the "not a note" verdict. A note's NoteWindow is the part of the
+ * take its analysis reads (from the pitch's look-back before the onset to the end of its clip or segment), so the
+ * analysis is one pure function of a small array: the report passes a view of its ring buffer.
  */
-import type { ClassProbabilities, ClipClassifier } from '../classifier';
 import { CLIP_SAMPLES, SAMPLE_RATE } from '../constants';
 import { describeSegment } from '../features/descriptors';
 import { ClipLevels, measureClipLevels } from '../no-note';
@@ -32,7 +30,7 @@ export interface NoteWindow {
   takeLength: number | null;
 }
 
-/** Take samples [from, to) that `noteWindow` needs for the note at `onset` (`to` capped by what has been read). */
+/** Take samples [from, to) that the window of the note at `onset` holds (`to` capped by what has been read). */
 export function noteWindowSpan(onset: number, available: { from: number; to: number }): { from: number; to: number } {
   const { end } = clipWindow(onset);
   return { from: Math.max(available.from, onset - NOTE_LOOK_BACK_SAMPLES), to: Math.min(available.to, Math.max(end, onset + SEGMENT_MAX_SAMPLES)) };
@@ -47,20 +45,6 @@ export type NoteAnalysis = Pick<ReportNote, 'pitch' | 'rmsDb' | 'peakDb' | 'cent
   /** Frame levels of the clip's part inside the take (for the "not a note" verdict). */
   levels: ClipLevels;
 };
-
-export interface ClassifiedNote {
-  analysis: NoteAnalysis;
-  probabilities: ClassProbabilities;
-}
-
-/** A classifier that also analyses the notes (where it runs, e.g. in its worker threads). */
-export interface NoteClassifier extends ClipClassifier {
-  classifyNotes(windows: NoteWindow[], overlap: OverlapPolicy): Promise<ClassifiedNote[]>;
-}
-
-export function isNoteClassifier(classifier: ClipClassifier): classifier is NoteClassifier {
-  return typeof (classifier as Partial<NoteClassifier>).classifyNotes === 'function';
-}
 
 /** x rounded to `digits` decimals: how report numbers are written. */
 export function roundTo(x: number, digits: number): number {

@@ -85,7 +85,7 @@ describe('WorkerClassifier', () => {
     await expect(pool.classifyClips([new Float32Array(CLIP_SAMPLES)])).rejects.toThrow(/closed/);
   }, 120_000);
 
-  it('builds the same take report when the workers analyse the notes as when this thread does', async () => {
+  it('builds the same take report as tfjs in this thread', async () => {
     await initTf();
     const local = await loadClassifier(new LocalFolderStore(MODEL_DIR), '');
     const here = await buildTakeReport({ source: 't.wav', audio, classifier: local, batchSize: 8 });
@@ -98,7 +98,6 @@ describe('WorkerClassifier', () => {
       // Probabilities are rounded to 6 digits in both; the same wasm kernels give the same values.
       expect(there).toEqual(here);
       expect(pool.stats.clips).toBe(here.notes.length);
-      expect(pool.stats.analysisMs).toBeGreaterThan(0);
     } finally {
       await pool.close();
     }
