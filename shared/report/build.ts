@@ -1,8 +1,8 @@
 /**
- * Take → report: onsets (streaming tracker), then per note its window of the take (note-analysis.ts: model clip
- * with the overlap policy, pitch, descriptors), analysed and classified in batches, then the summary. Audio comes
- * in consecutive chunks at SAMPLE_RATE, so memory is bounded for takes of any length: only a ring buffer of recent
- * samples (detector latency ≈ 20 s + one clip) and the current batches of note windows are held. An in-memory
+ * Take → report: onsets (streaming tracker), then each note analysed on its window of the take (note-analysis.ts:
+ * model clip with the overlap policy, pitch, descriptors), the clips classified in batches, then the summary. Audio
+ * comes in consecutive chunks at SAMPLE_RATE, so memory is bounded for takes of any length: only a ring buffer of
+ * recent samples (detector latency ≈ 20 s + one clip) and the current batches of clips are held. An in-memory
  * signal is fed through the same path.
  */
 import { ClassProbabilities, ClipClassifier, toPrediction } from '../classifier';
