@@ -9,30 +9,14 @@
  */
 import * as tf from '../tf';
 
-/** A Conv2D (no bias) and the BatchNormalization that reads it, as weight arrays. */
-interface ConvBn {
-  kernel: tf.Tensor4D;
-  gamma: tf.Tensor1D;
-  beta: tf.Tensor1D;
-  mean: tf.Tensor1D;
-  variance: tf.Tensor1D;
-}
-
-/** The conv+BN pairs (stem, body, branch a, branch b, head) and the final Dense of a res-cnn, in graph order. */
-function resCnnParts(model: tf.LayersModel): { convs: ConvBn[]; dense: [tf.Tensor2D, tf.Tensor1D] } {
-  const convLayers = model.layers.filter((l) => l.getClassName() === 'Conv2D');
-  const bnLayers = model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
-  const denseLayers = model.layers.filter((l) => l.getClassName() === 'Dense');
-  if (convLayers.length !== 5 || bnLayers.length !== 5 || denseLayers.length !== 1) {
+/** The convs (stem, body, branch a, branch b, head), the BatchNormalizations that read them, and the final Dense. */
+function resCnnLayers(model: tf.LayersModel): { convs: tf.layers.Layer[]; bns: tf.layers.Layer[]; dense: tf.layers.Layer } {
+  const ofClass = (name: string) => model.layers.filter((l) => l.getClassName() === name);
+  const [convs, bns, denses] = [ofClass('Conv2D'), ofClass('BatchNormalization'), ofClass('Dense')];
+  if (convs.length !== 5 || bns.length !== 5 || denses.length !== 1) {
     throw new TypeError(`shrinkResCnn: '${model.name}' is not a res-cnn (5 Conv2D + 5 BatchNormalization + 1 Dense expected)`);
   }
-  const convs = convLayers.map((conv, i) => {
-    const [kernel] = conv.getWeights() as [tf.Tensor4D];
-    const [gamma, beta, mean, variance] = bnLayers[i].getWeights() as tf.Tensor1D[];
-    return { kernel, gamma, beta, mean, variance };
-  });
-  const [w, b] = denseLayers[0].getWeights() as [tf.Tensor2D, tf.Tensor1D];
-  return { convs, dense: [w, b] };
+  return { convs, bns, dense: denses[0] };
 }
 
 /** Indices of the `k` largest scores, ascending (ties: lower index first), so channel order is kept. */
@@ -42,8 +26,9 @@ export function topChannels(scores: ArrayLike<number>, k: number): number[] {
   return order.slice(0, k).sort((a, b) => a - b);
 }
 
-function absGamma(part: ConvBn): Float32Array {
-  return tf.tidy(() => tf.abs(part.gamma).dataSync() as Float32Array);
+/** |gamma| of a BatchNormalization layer, per channel. */
+function absGamma(bn: tf.layers.Layer): Float32Array {
+  return tf.tidy(() => tf.abs(bn.getWeights()[0]).dataSync() as Float32Array);
 }
 
 /**
@@ -55,19 +40,16 @@ export function shrinkResCnn(parent: tf.LayersModel, child: tf.LayersModel): { s
   if (parent.inputs[0].shape.join() !== child.inputs[0].shape.join()) {
     throw new TypeError(`shrinkResCnn: input shapes differ (${parent.inputs[0].shape} vs ${child.inputs[0].shape})`);
   }
-  const p = resCnnParts(parent);
-  const c = resCnnParts(child);
-  const width = (i: number) => c.convs[i].gamma.shape[0];
-  const [stemP, bodyP, branchAP, branchBP, headP] = p.convs;
-  const kept = tf.tidy(() => {
-    const bodyScores = tf.add(tf.abs(bodyP.gamma), tf.abs(branchBP.gamma)).dataSync();
-    return {
-      stem: topChannels(absGamma(stemP), width(0)),
-      body: topChannels(bodyScores, width(1)),
-      branch: topChannels(absGamma(branchAP), width(2)),
-      head: topChannels(absGamma(headP), width(4)),
-    };
-  });
+  const p = resCnnLayers(parent);
+  const c = resCnnLayers(child);
+  const width = (i: number) => c.bns[i].getWeights()[0].shape[0];
+  const [stem, body, branchA, branchB, head] = p.bns.map(absGamma);
+  const kept = {
+    stem: topChannels(stem, width(0)),
+    body: topChannels(body.map((g, ch) => g + branchB[ch]), width(1)),
+    branch: topChannels(branchA, width(2)),
+    head: topChannels(head, width(4)),
+  };
   if (width(3) !== kept.body.length) throw new TypeError('shrinkResCnn: the residual branch must end with the body width');
   // [input channels kept, output channels kept] of each conv, in graph order.
   const cuts: [number[] | null, number[]][] = [
@@ -77,29 +59,17 @@ export function shrinkResCnn(parent: tf.LayersModel, child: tf.LayersModel): { s
     [kept.branch, kept.body],
     [kept.body, kept.head],
   ];
-  const weights = tf.tidy(() => {
-    const out: tf.Tensor[] = [];
+  tf.tidy(() => {
     cuts.forEach(([inputs, outputs], i) => {
-      const part = p.convs[i];
       const outIdx = tf.tensor1d(outputs, 'int32');
-      let kernel: tf.Tensor = tf.gather(part.kernel, outIdx, 3);
+      let kernel = tf.gather(p.convs[i].getWeights()[0], outIdx, 3);
       if (inputs) kernel = tf.gather(kernel, tf.tensor1d(inputs, 'int32'), 2);
-      out.push(kernel, ...[part.gamma, part.beta, part.mean, part.variance].map((t) => tf.gather(t, outIdx)));
+      c.convs[i].setWeights([kernel]);
+      // gamma, beta, moving mean, moving variance
+      c.bns[i].setWeights(p.bns[i].getWeights().map((t) => tf.gather(t, outIdx)));
     });
-    out.push(tf.gather(p.dense[0], tf.tensor1d(kept.head, 'int32'), 0), p.dense[1].clone());
-    return out.map((t) => tf.keep(t));
+    const [w, b] = p.dense.getWeights();
+    c.dense.setWeights([tf.gather(w, tf.tensor1d(kept.head, 'int32'), 0), b]);
   });
-  // Child weights in model order: for each conv its kernel, for each BN gamma/beta/mean/variance, then the Dense.
-  const byLayer = new Map<string, tf.Tensor[]>();
-  const convLayers = child.layers.filter((l) => l.getClassName() === 'Conv2D');
-  const bnLayers = child.layers.filter((l) => l.getClassName() === 'BatchNormalization');
-  convLayers.forEach((l, i) => byLayer.set(l.name, [weights[i * 5]]));
-  bnLayers.forEach((l, i) => byLayer.set(l.name, weights.slice(i * 5 + 1, i * 5 + 5)));
-  byLayer.set(child.layers.find((l) => l.getClassName() === 'Dense')!.name, weights.slice(25));
-  for (const layer of child.layers) {
-    const w = byLayer.get(layer.name);
-    if (w) layer.setWeights(w);
-  }
-  tf.dispose(weights);
   return kept;
 }
