@@ -18,6 +18,7 @@ import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf, tfBackendName } from '../adapters/tf-backend';
 import { evaluateRealClips } from '../cli/real-clips';
 import { loadDataset } from '../shared/dataset/read';
+import { leakedGroups } from '../shared/dataset/splits';
 import { PIPELINE_CHOICES } from '../shared/features/pipeline';
 import { parseSpecAugment } from '../shared/model/augment';
 import { buildArchitecture, SEED_CNN, snapshotWeights } from '../shared/model/architecture';
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
   const extraTrain: { id: string; clips: number }[] = [];
   for (const dir of values['extra-train']) {
     const extra = await loadDataset(new LocalFolderStore(path.resolve(dir)), '');
+    const leaks = leakedGroups(manifest, extra.manifest);
+    if (leaks.length > 0) throw new Error(`--extra-train ${dir}: its train split holds groups that ${values.data} holds out (${leaks.join(', ')}): generate it with a seed that puts them in the same splits`);
     const train = extra.clips.filter((c) => c.split === 'train');
     clips.push(...train);
     extraTrain.push({ id: extra.manifest.id, clips: train.length });

@@ -1,5 +1,6 @@
 import { CLASSES, ToneClass } from '../../shared/constants';
-import { assignSplits, GroupSummary, summarizeGroups } from '../../shared/dataset/splits';
+import { planDataset } from '../../shared/dataset/generate';
+import { assignSplits, GroupSummary, leakedGroups, summarizeGroups } from '../../shared/dataset/splits';
 
 function synthGroups(n: number): GroupSummary[] {
   return Array.from({ length: n }, (_, i) => ({ group: `synth-g${i}`, source: 'synth' as const, labels: [...CLASSES] }));
@@ -56,5 +57,34 @@ describe('assignSplits', () => {
         { group: 'g', source: 'soundfont', label: 'clean' },
       ]),
     ).toThrow(/mixes sources/);
+  });
+});
+
+describe('leakedGroups', () => {
+  // What a manifest says of a planned dataset: each clip's group, source and split.
+  const planned = (seed: number, size: number) => {
+    const plan = planDataset({ size, seed, sources: ['synth', 'soundfont'], soundfontShare: 0.5 });
+    return { seed, clips: plan.clips.map((c) => ({ group: c.group, source: c.source, split: plan.groups[c.group].split })) };
+  };
+
+  it('finds the soundfont groups another seed trains on but the base holds out', () => {
+    const base = planned(21, 600);
+    const heldOut = [...new Set(base.clips.filter((c) => c.source === 'soundfont' && c.split !== 'train').map((c) => c.group))].sort();
+    expect(heldOut.length).toBeGreaterThan(0);
+    // Seed 22 puts the soundfont programs in other splits; seed 26 in the same ones (the team's extra FluidR3 sets).
+    const other = planned(22, 600);
+    const otherTrain = new Set(other.clips.filter((c) => c.split === 'train').map((c) => c.group));
+    const expected = heldOut.filter((g) => otherTrain.has(g));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(leakedGroups(base, other)).toEqual(expected);
+    expect(leakedGroups(base, planned(26, 900))).toEqual([]);
+  });
+
+  it('compares synthetic groups only between datasets of one seed (the same instruments)', () => {
+    const base = planned(21, 600);
+    const bigger = planned(21, 900); // same instruments per group index, other splits
+    expect(leakedGroups(base, bigger).some((g) => g.startsWith('synth-'))).toBe(true);
+    expect(leakedGroups(base, { ...bigger, seed: 5 }).some((g) => g.startsWith('synth-'))).toBe(false);
+    expect(leakedGroups(base, base)).toEqual([]);
   });
 });
