@@ -5,10 +5,11 @@
  *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--from models/default] [--out models/default] [--budget-min 20]
  *     [--architecture seed-cnn|res-cnn] [--pipeline none|per-clip-standardize|log-mel|log-mel-band]
  *     [--lr-decay 0.5 (on plateau)] [--label-smoothing 0.1] [--mixup 0.3] [--spec-augment 2,8,2,8 (time masks, max width, band masks, max width)]
- *     [--distill <teacher model dir> --distill-weight 0.5] [--extra-train <dataset dir> ...]
+ *     [--distill <teacher model dir> --distill-weight 0.5] [--extra-train <dataset dir> ... [--extra-train-source soundfont]]
  * With --from and an --architecture other than the parent's (res-cnn -> res-cnn-small), the parent is shrunk
  * (shrink.ts) and the narrow network continues from there; --distill adds a teacher's probabilities to the targets.
- * --extra-train adds the training split of other datasets (validation and test stay --data's).
+ * --extra-train adds the training split of other datasets (validation and test stay --data's), only the clips of one
+ * source with --extra-train-source (e.g. more recorded notes without shifting the synthetic clips' class balance).
  * The real clips in ../shared/reference/real-clips are evaluated (reported), never trained or tuned on.
  */
 import * as path from 'node:path';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       distill: { type: 'string' },
       'distill-weight': { type: 'string', default: '0.5' },
       'extra-train': { type: 'string', multiple: true, default: [] },
+      'extra-train-source': { type: 'string' },
       'label-smoothing': { type: 'string', default: '0' },
       mixup: { type: 'string', default: '0' },
       'spec-augment': { type: 'string' },
@@ -107,14 +109,16 @@ async function main(): Promise<void> {
   const { manifest, clips } = await loadDataset(new LocalFolderStore(path.resolve(values.data)), '');
   log(`dataset ${manifest.id.slice(0, 12)}: ${clips.length} clips`);
   const datasetSize = clips.length;
-  const extraTrain: { id: string; clips: number }[] = [];
+  const extraTrain: { id: string; clips: number; source?: string }[] = [];
   for (const dir of values['extra-train']) {
     const extra = await loadDataset(new LocalFolderStore(path.resolve(dir)), '');
     const leaks = leakedGroups(manifest, extra.manifest);
     if (leaks.length > 0) throw new Error(`--extra-train ${dir}: its train split holds groups that ${values.data} holds out (${leaks.join(', ')}): generate it with a seed that puts them in the same splits`);
-    const train = extra.clips.filter((c) => c.split === 'train');
+    const source = values['extra-train-source'];
+    const train = extra.clips.filter((c) => c.split === 'train' && (source === undefined || c.source === source));
+    if (train.length === 0) throw new Error(`--extra-train ${dir}: no training clips${source ? ` from source '${source}'` : ''}`);
     clips.push(...train);
-    extraTrain.push({ id: extra.manifest.id, clips: train.length });
+    extraTrain.push({ id: extra.manifest.id, clips: train.length, ...(source ? { source } : {}) });
     log(`extra training clips from ${extra.manifest.id.slice(0, 12)}: ${train.length}`);
   }
   const sets = buildSplitFeatureSets({ pipeline, clips, onProgress: (s, d, t) => d === t && log(`features ${s}: ${t}`) });
