@@ -100,16 +100,19 @@ export function assignSplits(groups: readonly GroupSummary[], options: { seed: n
   return result;
 }
 
+/** What leakedGroups reads of a manifest: its seed and each clip's group, source and split. */
+export interface SplitDataset {
+  seed?: number;
+  clips: readonly { group: string; source: ClipSource; split: Split }[];
+}
+
 /**
  * Groups that `extra` trains on but `base` holds out (validation or test): adding `extra`'s train split to a
  * training run on `base` would leak held-out audio. Soundfont and recorded groups are named by what they hold (a
  * program and register, a folder or file); synthetic groups only by their index, which names the same instrument
  * only when both datasets come from the same seed, so they are compared then.
  */
-export function leakedGroups(
-  base: { seed?: number; clips: readonly { group: string; source: ClipSource; split: Split }[] },
-  extra: { seed?: number; clips: readonly { group: string; source: ClipSource; split: Split }[] },
-): string[] {
+export function leakedGroups(base: SplitDataset, extra: SplitDataset): string[] {
   const sameSeed = base.seed !== undefined && base.seed === extra.seed;
   const heldOut = new Set(base.clips.filter((c) => c.split !== 'train' && (c.source !== 'synth' || sameSeed)).map((c) => c.group));
   return [...new Set(extra.clips.filter((c) => c.split === 'train' && heldOut.has(c.group)).map((c) => c.group))].sort();
