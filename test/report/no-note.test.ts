@@ -83,7 +83,8 @@ describe('not a note: levels', () => {
 
 /** The top class just under the threshold, the rest split evenly (sums to 1). */
 function unsureProbabilities(): ClassProbabilities {
-  const top = NO_NOTE_THRESHOLDS.minConfidence - 0.01;
+  // Between 1/3 and the threshold: buzzy stays the top class (the others share the rest) yet is not trusted.
+  const top = (1 / 3 + NO_NOTE_THRESHOLDS.minConfidence) / 2;
   return { buzzy: top, clean: (1 - top) / 2, muted: (1 - top) / 2 };
 }
 
