@@ -77,9 +77,10 @@ interface PendingNote {
 
 /** A note analysed and waiting for its batch's classification. */
 interface ReadyNote {
-  header: Pick<ReportNote, 'index' | 'onsetSec' | 'startSec' | 'endSec' | 'onsetStrength'>;
-  analysis: NoteAnalysis;
+  note: Omit<ReportNote, 'label' | 'confidence' | 'probabilities'>;
   clip: Float32Array;
+  /** Frame levels of the clip's part inside the take (for the "not a note" verdict). */
+  levels: NoteAnalysis['levels'];
 }
 
 function isStreamed(audio: unknown): audio is StreamedAudio {
@@ -144,17 +145,19 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       // A view of the ring buffer: the note is analysed now, before the buffer moves.
       const window = { samples: buf.subarray(span.from - bufStart, span.to - bufStart), start: span.from, onset: cur.sample, nextOnset: next ? next.sample : null, takeLength: finished ? received : null };
       const { clip, analysis } = analyzeNote(window, overlap, pitcher, timings, now);
+      const { levels, ...measured } = analysis;
       const w = clipWindow(cur.sample);
       ready.push({
-        header: {
+        note: {
           index: noteIndex++,
           onsetSec: roundTo(cur.sample / SAMPLE_RATE, 6),
           startSec: roundTo(Math.max(0, w.start) / SAMPLE_RATE, 6),
           endSec: roundTo(Math.min(finished ? received : w.end, w.end) / SAMPLE_RATE, 6),
+          ...measured,
           onsetStrength: roundTo(cur.onset.strength, 2),
         },
-        analysis,
         clip,
+        levels,
       });
       pending.shift();
     }
@@ -187,16 +190,8 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       }
       const rounded = Object.fromEntries(CLASSES.map((c) => [c, roundTo(p[c], 6)])) as ClassProbabilities;
       const pred = toPrediction(rounded);
-      const noNote = assessNoNote(r.analysis.levels, rounded);
-      const { index, onsetSec, startSec, endSec, onsetStrength } = r.header;
-      const { pitch, rmsDb, peakDb, centroidHz, flatness } = r.analysis;
-      notes.push({
-        ...{ index, onsetSec, startSec, endSec, pitch, rmsDb, peakDb, centroidHz, flatness, onsetStrength },
-        label: pred.label,
-        confidence: pred.confidence,
-        probabilities: rounded,
-        ...(noNote ? { noNote } : {}),
-      } as ReportNote);
+      const noNote = assessNoNote(r.levels, rounded);
+      notes.push({ ...r.note, label: pred.label, confidence: pred.confidence, probabilities: rounded, ...(noNote ? { noNote } : {}) } as ReportNote);
     });
   };
 
