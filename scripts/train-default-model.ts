@@ -110,11 +110,11 @@ async function main(): Promise<void> {
   log(`dataset ${manifest.id.slice(0, 12)}: ${clips.length} clips`);
   const datasetSize = clips.length;
   const extraTrain: { id: string; clips: number; source?: string }[] = [];
+  const source = values['extra-train-source'];
   for (const dir of values['extra-train']) {
     const extra = await loadDataset(new LocalFolderStore(path.resolve(dir)), '');
     const leaks = leakedGroups(manifest, extra.manifest);
     if (leaks.length > 0) throw new Error(`--extra-train ${dir}: its train split holds groups that ${values.data} holds out (${leaks.join(', ')}): generate it with a seed that puts them in the same splits`);
-    const source = values['extra-train-source'];
     const train = extra.clips.filter((c) => c.split === 'train' && (source === undefined || c.source === source));
     if (train.length === 0) throw new Error(`--extra-train ${dir}: no training clips${source ? ` from source '${source}'` : ''}`);
     clips.push(...train);
