@@ -14,6 +14,8 @@ import { CLASSES, SAMPLE_RATE } from '../../shared/constants';
 import {
   augmentPlannedClip,
   buildManifest,
+  CONTEXT_BEFORE,
+  ContextBefore,
   datasetStats,
   GENERATED_SOURCES,
   GeneratedSource,
@@ -31,7 +33,8 @@ import { readLabelledRecordings } from '../recordings';
 
 const HELP = `Usage:
   buzzfinder dataset --out <dir> [--size N] [--seed S] [--sources synth,soundfont] [--soundfont-share F]
-                     [--context-share F] [--soundfont-context-share F] [--no-augment] [--soundfont <file.sf2>] [--force]
+                     [--context-share F] [--soundfont-context-share F] [--context-before note|run] [--no-augment]
+                     [--soundfont <file.sf2>] [--force]
   buzzfinder dataset import <folder-or-take.wav> [--labels <csv>] --out <dir> [--seed S] [--force]
 
 Generate: writes <dir>/{buzzy,clean,muted}/*.wav (2 s, mono, 22050 Hz, 16-bit, onset at 0.1 s) and
@@ -45,6 +48,9 @@ Same seed, same options -> byte-identical WAVs and manifest (except its "created
                        notes played after), as clips cut from a take do (default 0.4; 0 = isolated notes)
   --soundfont-context-share F
                        the same for the soundfont clips: other recorded notes of their split mixed in (default 0)
+  --context-before note|run
+                       what rings in from before a clip's onset: at most one note (default), or a run of notes
+                       played before it, up to 3 s back, as inside a take
   --no-augment         skip augmentation
   --soundfont FILE     .sf2 to render (default /usr/share/sounds/sf2/FluidR3_GM.sf2)
   --force              replace an existing dataset in <dir> (removes its manifest and class-folder WAVs)
@@ -76,6 +82,13 @@ export function prepareOutDir(out: string, force: boolean): void {
     for (const f of existing) fs.rmSync(f, { force: true });
   }
   for (const c of CLASSES) fs.mkdirSync(path.join(out, c), { recursive: true });
+}
+
+function parseContextBefore(value: string | undefined): ContextBefore | undefined {
+  if (value !== undefined && !(CONTEXT_BEFORE as readonly string[]).includes(value)) {
+    throw new UsageError(`--context-before must be one of ${CONTEXT_BEFORE.join(', ')}, got '${value}'`);
+  }
+  return value as ContextBefore | undefined;
 }
 
 function parseSources(value: string | undefined): GeneratedSource[] {
@@ -176,6 +189,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
       'soundfont-share': { type: 'string' },
       'context-share': { type: 'string' },
       'soundfont-context-share': { type: 'string' },
+      'context-before': { type: 'string' },
       'no-augment': { type: 'boolean' },
       soundfont: { type: 'string' },
       force: { type: 'boolean' },
@@ -192,10 +206,11 @@ export async function runGenerate(argv: string[]): Promise<number> {
   const share = shareOption(values['soundfont-share'], 'soundfont-share', 0.9);
   const contextShare = shareOption(values['context-share'], 'context-share');
   const soundfontContextShare = shareOption(values['soundfont-context-share'], 'soundfont-context-share');
+  const contextBefore = parseContextBefore(values['context-before']);
   const started = Date.now();
   // Fail before any work if the soundfont source cannot run.
   const setup = sources.includes('soundfont') ? findSoundfontSetup({ soundfont: values.soundfont }) : null;
-  const plan = planDataset({ size, seed, sources, soundfontShare: share, contextShare, soundfontContextShare, augment: !values['no-augment'] });
+  const plan = planDataset({ size, seed, sources, soundfontShare: share, contextShare, soundfontContextShare, contextBefore, augment: !values['no-augment'] });
   const out = path.resolve(values.out);
   prepareOutDir(out, values.force === true);
 

@@ -93,6 +93,10 @@ describe('buzzfinder dataset (synth + soundfont)', () => {
     expect(noSf.status).toBe(1);
     expect(noSf.stderr).toMatch(/soundfont_unavailable.*scripts\/install-soundfont\.sh/);
     expect(runCli(['dataset', '--out', a, '--size', 'many']).status).toBe(2);
+    const badBefore = runCli(['dataset', '--out', path.join(tmp, 'd'), '--size', '6', '--sources', 'synth', '--context-before', 'chord']);
+    expect(badBefore.status).toBe(2);
+    expect(badBefore.stderr).toMatch(/--context-before must be one of note, run/);
+    expect(fs.existsSync(path.join(tmp, 'd'))).toBe(false);
     expect(runCli(['dataset', '--size', '6']).stderr).toMatch(/--out/);
     const forced = runCli(['dataset', '--out', a, '--size', '6', '--sources', 'synth', '--force', '--no-augment']);
     expect(forced.status).toBe(0);

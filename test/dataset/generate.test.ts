@@ -126,6 +126,42 @@ describe('clips with neighbouring notes (context)', () => {
   });
 });
 
+describe("neighbours before the onset: a run of notes (contextBefore 'run')", () => {
+  const options = { size: 600, seed: 21, sources: ['synth', 'soundfont'] as const, contextShare: 0.8, soundfontContextShare: 0.8 };
+  const note = planDataset(options);
+  const run = planDataset({ ...options, contextBefore: 'run' });
+  const neighbours = (c: (typeof run.clips)[number]) => c.context ?? c.soundfontContext ?? [];
+  const beforeOffsets = (c: (typeof run.clips)[number]) => neighbours(c).map((n) => n.offsetSec).filter((o) => o < 0);
+
+  it("keeps at most one note ringing in by default, as every earlier dataset", () => {
+    expect(planDataset({ ...options, contextBefore: 'note' })).toEqual(note);
+    expect(Math.max(...note.clips.map((c) => beforeOffsets(c).length))).toBe(1);
+  });
+
+  it('plays a run before the onset, with a take\'s gaps, reaching back at most 3 s, for both sources', () => {
+    for (const source of ['synth', 'soundfont']) {
+      const runs = run.clips.filter((c) => c.source === source).map(beforeOffsets).filter((o) => o.length > 0);
+      expect(runs.length).toBeGreaterThan(0);
+      for (const offsets of runs) {
+        expect(offsets.length).toBeGreaterThanOrEqual(2);
+        const times = [0, ...offsets]; // newest first: the clip's own onset, then back in time
+        for (let i = 1; i < times.length; i++) expect(times[i - 1] - times[i]).toBeGreaterThanOrEqual(0.12 - 1e-9);
+        expect(offsets[offsets.length - 1]).toBeGreaterThan(-3);
+      }
+      // A take's runs: three or more notes before the onset is common (where default-15 heard mutes as clean).
+      expect(runs.filter((o) => o.length >= 3).length).toBeGreaterThan(runs.length / 2);
+    }
+  });
+
+  it('changes only the neighbours: the clip notes, splits and which clips have neighbours stay', () => {
+    const strip = (p: typeof run) => p.clips.map(({ context: _a, soundfontContext: _b, ...rest }) => rest);
+    expect(strip(run)).toEqual(strip(note));
+    expect(run.groups).toEqual(note.groups);
+    expect(run.clips.map((c) => neighbours(c).length > 0)).toEqual(note.clips.map((c) => neighbours(c).length > 0));
+    expect(() => planDataset({ ...options, contextBefore: 'chord' as 'run' })).toThrow(/contextBefore/);
+  });
+});
+
 describe('soundfont clips with neighbouring recorded notes', () => {
   const options = { size: 900, seed: 21, sources: ['synth', 'soundfont'] as const };
   const plan = planDataset({ ...options, soundfontContextShare: 0.5 });
