@@ -44,8 +44,8 @@ async function main(): Promise<void> {
       'bn-momentum': { type: 'string', default: '0.9' },
       pipeline: { type: 'string', default: 'per-clip-standardize' },
       'budget-min': { type: 'string', default: '20' },
-      /** How the dataset was made, recorded in the model's metadata. */
-      'dataset-command': { type: 'string', default: 'buzzfinder dataset --size 9000 --seed 12 --sources synth,soundfont' },
+      /** How the dataset was made, recorded in the model's metadata when given (no default: a guessed one would lie). */
+      'dataset-command': { type: 'string' },
       from: { type: 'string' },
       version: { type: 'string' },
       architecture: { type: 'string' },
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     sets,
     metrics: { test, validation },
     backend: tfBackendName(),
-    notes: { dataset: { seed: manifest.seed, size: datasetSize, command: values['dataset-command'], ...(extraTrain.length ? { extraTrain } : {}) } },
+    notes: { dataset: { seed: manifest.seed, size: datasetSize, ...(values['dataset-command'] ? { command: values['dataset-command'] } : {}), ...(extraTrain.length ? { extraTrain } : {}) } },
   });
   const classifier = new TfClipClassifier(trained.model, metadata);
   const real = await evaluateRealClips(classifier);
