@@ -31,7 +31,7 @@ async function start(): Promise<void> {
   port.on('message', (request: ClassifierWorkerRequest) => {
     try {
       const t0 = performance.now();
-      const features = extractFeatureBatch(classifier.pipeline, request.clips);
+      const features = extractFeatureBatch(classifier.pipeline, request.clips, request.placement);
       const t1 = performance.now();
       const probabilities = predictFeatures(classifier.network, features, request.clips.length);
       const reply: ClassifierWorkerReply = { type: 'result', id: request.id, probabilities, featuresMs: t1 - t0, modelMs: performance.now() - t1 };

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { ClassProbabilities, ClipClassifier, ModelIdentity, probabilitiesFromVector } from '../shared/classifier';
 import { CLASSES } from '../shared/constants';
 import { BuzzfinderError } from '../shared/errors';
+import type { ClipPlacement } from '../shared/features/pipeline';
 
 export interface ClassifierWorkerData {
   modelDir: string;
@@ -20,6 +21,7 @@ export interface ClassifierWorkerData {
 export interface ClassifierWorkerRequest {
   id: number;
   clips: Float32Array[];
+  placement?: ClipPlacement;
 }
 
 export type ClassifierWorkerReply =
@@ -124,7 +126,7 @@ export class WorkerClassifier implements ClipClassifier {
     this.ready.catch(() => undefined); // surfaced through classifyClips or by awaiting `ready`
   }
 
-  classifyClips(clips: Float32Array[]): Promise<ClassProbabilities[]> {
+  classifyClips(clips: Float32Array[], placement?: ClipPlacement): Promise<ClassProbabilities[]> {
     if (!Array.isArray(clips)) return Promise.reject(new TypeError('classifyClips: clips must be an array of Float32Array'));
     if (clips.length === 0) return Promise.resolve([]);
     if (this.failure) return Promise.reject(this.failure);
@@ -135,7 +137,7 @@ export class WorkerClassifier implements ClipClassifier {
     const transfer = clips.filter((c) => c.byteOffset === 0 && c.byteLength === c.buffer.byteLength).map((c) => c.buffer as ArrayBuffer);
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { n: clips.length, resolve, reject });
-      slot.worker.postMessage({ id, clips } satisfies ClassifierWorkerRequest, new Set(transfer).size === transfer.length ? transfer : []);
+      slot.worker.postMessage({ id, clips, placement } satisfies ClassifierWorkerRequest, new Set(transfer).size === transfer.length ? transfer : []);
     });
   }
 

@@ -3,6 +3,7 @@
  * shared/model/ provides the tfjs implementation.
  */
 import { CLASSES, ToneClass } from './constants';
+import type { ClipPlacement } from './features/pipeline';
 
 export type ClassProbabilities = Record<ToneClass, number>;
 
@@ -13,8 +14,11 @@ export interface ModelIdentity {
 
 export interface ClipClassifier {
   readonly identity: ModelIdentity;
-  /** Each clip: CLIP_SAMPLES mono samples at SAMPLE_RATE (onset at 0.1 s). Probabilities in CLASSES order. */
-  classifyClips(clips: Float32Array[]): Promise<ClassProbabilities[]>;
+  /**
+   * Each clip: CLIP_SAMPLES mono samples at SAMPLE_RATE (onset at 0.1 s). Probabilities in CLASSES order.
+   * `placement` (clips cut from one take) only saves work: the results are the same without it.
+   */
+  classifyClips(clips: Float32Array[], placement?: ClipPlacement): Promise<ClassProbabilities[]>;
 }
 
 export interface Prediction {

@@ -93,6 +93,17 @@ const int16Frames: FrameLoop = (v, at, frames, channels, out, outAt) => {
 const int24 = (v: DataView, o: number) => ((v.getInt8(o + 2) << 16) | (v.getUint8(o + 1) << 8) | v.getUint8(o)) * INT24_SCALE;
 
 const int24Frames: FrameLoop = (v, at, frames, channels, out, outAt) => {
+  // Byte reads from a Uint8Array view are several times faster than DataView reads; (b2 << 24) >> 8 sign-extends.
+  const b = new Uint8Array(v.buffer, v.byteOffset + at, frames * channels * 3);
+  const sample = (o: number) => (((b[o + 2] << 24) >> 8) | (b[o + 1] << 8) | b[o]) * INT24_SCALE;
+  if (channels === 1) {
+    for (let f = 0; f < frames; f++) out[outAt + f] = sample(3 * f);
+    return;
+  }
+  if (channels === 2) {
+    for (let f = 0, o = 0; f < frames; f++, o += 6) out[outAt + f] = Math.fround(sample(o) + sample(o + 3)) / 2;
+    return;
+  }
   for (let f = 0; f < frames; f++, at += 3 * channels) {
     let sum = int24(v, at);
     for (let c = 1; c < channels; c++) sum = Math.fround(sum + int24(v, at + 3 * c));

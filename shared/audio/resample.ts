@@ -248,12 +248,31 @@ export function renderResampled(options: {
   const { up, down, phaseStart, phaseLeft, phaseRight, simd } = plan;
   const computed = Math.min(tTo, resampyLength(inputLength, plan.fromRate, plan.toRate));
   if (simd) {
-    // Blocks of outputs: copy the inputs a block reads into wasm memory, then one SIMD dot per output.
+    // Blocks of outputs: copy the inputs a block reads into wasm memory. Outputs whose taps lie wholly inside the
+    // signal (all but a filter's length at either end) run as one `dotRun` per phase: outputs t, t + up, ... share a
+    // phase and step `down` inputs. The rest, one dot each with its taps truncated. Same sums either way.
+    const interiorFrom = Math.ceil(((plan.maxLeft - 1) * up) / down);
+    const interiorTo = Math.ceil(((inputLength - plan.maxRight) * up) / down);
     for (let tb = tFrom; tb < computed; tb += SIMD_BLOCK_OUTPUTS) {
       const te = Math.min(computed, tb + SIMD_BLOCK_OUTPUTS);
       const span = inputSpan(plan, inputLength, tb, te);
       simd.loadSamples(x.subarray(span.first - xStart, span.end - xStart));
+      const a = Math.min(te, Math.max(tb, interiorFrom));
+      const b = Math.max(a, Math.min(te, interiorTo));
+      if (b > a) {
+        simd.reserveOutputs(b - a);
+        for (let r = 0; r < up && a + r < b; r++) {
+          const t0 = a + r;
+          const n0 = Math.floor((t0 * down) / up);
+          const phase = t0 * down - n0 * up;
+          const left = phaseLeft[phase];
+          simd.dotRun(phaseStart[phase], n0 - left + 1 - span.first, left + phaseRight[phase], down, Math.floor((b - 1 - t0) / up) + 1, r, up);
+        }
+        out.set(simd.outputs(b - a), outOffset + a - tFrom);
+      }
       for (let t = tb; t < te; t++) {
+        if (t === a) t = b;
+        if (t >= te) break;
         const pos = t * down;
         const n = Math.floor(pos / up);
         const phase = pos - n * up;

@@ -1,14 +1,17 @@
 /**
- * Per-frame timbre descriptors from meyda (RMS, zero-crossing rate, spectral centroid, spectral flatness) and
- * their per-segment summaries, for the per-note report and diagnostics. These are descriptors for people;
- * the model's input is `comprehensiveMfcc` (librosa-compatible), never meyda's MFCC.
+ * Per-frame timbre descriptors with meyda's definitions (RMS, zero-crossing rate, spectral centroid, spectral
+ * flatness) and their per-segment summaries, for the per-note report and diagnostics. These are descriptors for
+ * people; the model's input is `comprehensiveMfcc` (librosa-compatible), never meyda's MFCC.
  *
- * meyda is configured through fields of its default export (bufferSize, sampleRate, windowingFunction);
- * every call here sets them, extracts synchronously, and restores the previous values.
+ * RMS and ZCR are meyda's own extractors. Centroid and flatness are meyda's formulas on meyda's amplitude
+ * spectrum (its float32 'hanning' window, bins 0 .. N/2 - 1, float32 amplitudes), computed by this project's
+ * WebAssembly FFT: meyda's JS FFT was a tenth of a cold report's main thread. Tests hold them to Meyda.extract.
  */
 import Meyda from 'meyda';
 import { SAMPLE_RATE } from '../constants';
 import { assertFiniteSignal } from './comprehensive';
+import { FftScratch, RealFftPlan } from './fft';
+import { WasmPowerSpectrum, wasmFftTables } from './wasm-fft';
 
 export interface DescriptorOptions {
   /** Default SAMPLE_RATE. */
@@ -73,15 +76,68 @@ function resolve(options: DescriptorOptions = {}): Resolved {
   return { sampleRate, frameSize, hopSize, silenceRms };
 }
 
-/** Runs `fn` with meyda configured as given, restoring meyda's previous settings afterwards. */
-function withMeyda<T>(settings: { bufferSize: number; sampleRate: number; windowingFunction: string }, fn: () => T): T {
-  const saved = { bufferSize: Meyda.bufferSize, sampleRate: Meyda.sampleRate, windowingFunction: Meyda.windowingFunction };
-  Object.assign(Meyda, settings);
-  try {
-    return fn();
-  } finally {
-    Object.assign(Meyda, saved);
+/** meyda's 'hanning' window: symmetric (N - 1 in the cosine), stored as float32. */
+export function meydaHanning(size: number): Float64Array {
+  const w = new Float32Array(size);
+  for (let i = 0; i < size; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (size - 1));
+  return Float64Array.from(w);
+}
+
+/** The power spectrum of meyda-windowed frames of one size: the WebAssembly kernel, or the JS FFT without SIMD. */
+class HannPowerSpectrum {
+  private readonly kernel: WasmPowerSpectrum | null;
+  private readonly window: Float64Array;
+  private readonly js: { plan: RealFftPlan; scratch: FftScratch; frame: Float64Array; out: Float64Array } | null = null;
+
+  constructor(size: number) {
+    this.window = meydaHanning(size);
+    const tables = wasmFftTables(size, this.window);
+    this.kernel = tables === null ? null : WasmPowerSpectrum.create(tables);
+    if (this.kernel === null) {
+      const plan = new RealFftPlan(size);
+      this.js = { plan, scratch: plan.createScratch(), frame: new Float64Array(size), out: new Float64Array(plan.bins) };
+    }
   }
+
+  /** |FFT(frame * window)|^2, bins 0..N/2, as a view that the next call overwrites. */
+  of(frame: Float32Array): Float64Array {
+    if (this.kernel !== null) {
+      this.kernel.frame.set(frame);
+      return this.kernel.powerOfFrame();
+    }
+    const { plan, scratch, frame: windowed, out } = this.js!;
+    for (let i = 0; i < windowed.length; i++) windowed[i] = frame[i] * this.window[i];
+    plan.powerSpectrum(windowed, out, scratch);
+    return out;
+  }
+}
+
+/** One per frame size, reused: a cache (users are synchronous and the kernel keeps no state between calls). */
+const hannSpectra = new Map<number, HannPowerSpectrum>();
+
+/**
+ * meyda's spectralCentroid (a bin index) and spectralFlatness of one frame (length a power of two), from its
+ * amplitude spectrum: bins 0 .. N/2 - 1, float32. A frame with a zero bin has flatness 0, as in meyda.
+ */
+export function spectralShapeOfFrame(frame: Float32Array): { centroidBin: number; flatness: number } {
+  const size = frame.length;
+  let spectrum = hannSpectra.get(size);
+  if (!spectrum) {
+    spectrum = new HannPowerSpectrum(size);
+    hannSpectra.set(size, spectrum);
+  }
+  const power = spectrum.of(frame);
+  const n = size / 2;
+  let weighted = 0;
+  let sum = 0;
+  let logSum = 0;
+  for (let k = 0; k < n; k++) {
+    const amp = Math.fround(Math.sqrt(power[k]));
+    weighted += k * amp;
+    sum += amp;
+    logSum += Math.log(amp);
+  }
+  return { centroidBin: weighted / sum, flatness: (Math.exp(logSum / n) * n) / sum };
 }
 
 /** Number of frames: every full frame starting at a multiple of hopSize; one zero-padded frame if y is shorter. */
@@ -121,16 +177,12 @@ export function frameDescriptors(y: Float32Array, options?: DescriptorOptions): 
   }
   // Spectral shape from the Hann-windowed spectrum (less leakage); meyda's centroid is a bin index.
   const hzPerBin = sampleRate / frameSize;
-  withMeyda({ bufferSize: frameSize, sampleRate, windowingFunction: 'hanning' }, () => {
-    for (let t = 0; t < frames; t++) {
-      if (out.rms[t] < silenceRms || out.rms[t] === 0) continue; // silent: 0/0 in meyda; report 0
-      const f = Meyda.extract(['spectralCentroid', 'spectralFlatness'], frameAt(t));
-      const centroid = f?.spectralCentroid ?? 0;
-      const flatness = f?.spectralFlatness ?? 0;
-      out.spectralCentroid[t] = Number.isFinite(centroid) ? centroid * hzPerBin : 0;
-      out.spectralFlatness[t] = Number.isFinite(flatness) ? flatness : 0;
-    }
-  });
+  for (let t = 0; t < frames; t++) {
+    if (out.rms[t] < silenceRms || out.rms[t] === 0) continue; // silent: 0/0 in meyda; report 0
+    const { centroidBin, flatness } = spectralShapeOfFrame(frameAt(t));
+    out.spectralCentroid[t] = Number.isFinite(centroidBin) ? centroidBin * hzPerBin : 0;
+    out.spectralFlatness[t] = Number.isFinite(flatness) ? flatness : 0;
+  }
   return out;
 }
 

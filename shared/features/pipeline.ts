@@ -135,19 +135,35 @@ export function extractFeatures(pipeline: FeaturePipeline, clip: Float32Array): 
 }
 
 /**
+ * Where each clip of a batch lies in the take it was cut from: `takeOffsets[i]` is the take sample at clip i's
+ * first sample when the clip is the take itself there (zeros outside the take), null when it was altered (a fade
+ * or mask after the next onset). Overlapping clips then share the spectra of the frames they have in common
+ * (log-mel); the features are the same with or without it.
+ */
+export interface ClipPlacement {
+  takeOffsets?: readonly (number | null)[];
+}
+
+/**
  * Model input for N clips: N x frames x values frame-major (pipelineShape), ready for tf.tensor4d(values, [N, frames, values, 1]);
  * 87 x 39 for comprehensive-mfcc. Each clip is mono at SAMPLE_RATE; its first 2 s are used (zero-padded when shorter).
  */
-export function extractFeatureBatch(pipeline: FeaturePipeline, clips: Float32Array[]): Float32Array {
+export function extractFeatureBatch(pipeline: FeaturePipeline, clips: Float32Array[], placement: ClipPlacement = {}): Float32Array {
   const p = assertSupportedPipeline(pipeline);
   if (!Array.isArray(clips)) throw new TypeError('extractFeatureBatch: clips must be an array of Float32Array');
+  const offsets = placement.takeOffsets;
+  if (offsets !== undefined && (!Array.isArray(offsets) || offsets.length !== clips.length || !offsets.every((o) => o === null || Number.isInteger(o)))) {
+    throw new TypeError('extractFeatureBatch: takeOffsets must hold an integer or null per clip');
+  }
   const [frames, values] = pipelineShape(p);
   const size = frames * values;
   const out = new Float32Array(clips.length * size);
+  const sharedFrames = new Map<number, Float64Array>();
   clips.forEach((clip, i) => {
     const block = out.subarray(i * size, (i + 1) * size);
     if (p.name === LOG_MEL_PIPELINE_NAME) {
-      logMelInto(clip, p, block);
+      const origin = offsets?.[i] ?? null;
+      logMelInto(clip, p, block, origin === null || clip.length !== p.params.clipSamples ? {} : { shared: { origin, frames: sharedFrames } });
       return;
     }
     block.set(comprehensiveMfcc(clip).values);

@@ -113,6 +113,18 @@ export type FftImplementation = 'auto' | 'js';
 export interface MelComputeOptions {
   /** Default 'auto'. 'js' forces the plain TypeScript transform (same results; kept tested as the fallback). */
   fft?: FftImplementation;
+  /**
+   * Frames shared between overlapping signals cut from one longer one (the clips of a report batch): `y[0]` is
+   * sample `origin` of that signal, and `frames` holds the mel spectra of frames already computed, keyed by the
+   * position of their first sample there. Interior frames (window inside `y`) are looked up and added; the
+   * values are the same as without it. Used by the WebAssembly path (the JS path computes every frame).
+   */
+  shared?: SharedMelFrames;
+}
+
+export interface SharedMelFrames {
+  origin: number;
+  frames: Map<number, Float64Array>;
 }
 
 /**
@@ -130,7 +142,7 @@ export function melSpectrogramInto(y: Float32Array, plan: MelSpectrogramPlan, ou
     melFramesJs(y, plan, out, frames);
   } else {
     try {
-      melFramesWasm(y, plan, out, frames, kernel);
+      melFramesWasm(y, plan, out, frames, kernel, options.shared);
     } finally {
       releasePowerSpectrum(kernel);
     }
@@ -156,7 +168,7 @@ function projectFrame(plan: MelSpectrogramPlan, spectrum: Float64Array, out: Flo
   }
 }
 
-function melFramesWasm(y: Float32Array, plan: MelSpectrogramPlan, out: Float64Array, frames: number, kernel: WasmPowerSpectrum): void {
+function melFramesWasm(y: Float32Array, plan: MelSpectrogramPlan, out: Float64Array, frames: number, kernel: WasmPowerSpectrum, shared?: SharedMelFrames): void {
   const { nFft, hopLength, nMels } = plan;
   const length = y.length;
   const half = nFft >> 1;
@@ -167,7 +179,8 @@ function melFramesWasm(y: Float32Array, plan: MelSpectrogramPlan, out: Float64Ar
   if (plan.power === 2 && length >= nFft) {
     interiorFirst = Math.min(frames, Math.ceil(half / hopLength));
     interiorEnd = Math.max(interiorFirst, Math.min(frames, Math.floor((length - half) / hopLength) + 1));
-    kernel.melFrames(y, { first: interiorFirst * hopLength - half, hop: hopLength, count: interiorEnd - interiorFirst, out, outBase: interiorFirst * nMels });
+    if (shared) sharedInteriorFrames(y, plan, out, kernel, shared, interiorFirst, interiorEnd);
+    else kernel.melFrames(y, { first: interiorFirst * hopLength - half, hop: hopLength, count: interiorEnd - interiorFirst, out, outBase: interiorFirst * nMels });
   }
   for (let t = 0; t < frames; t++) {
     if (t === interiorFirst) t = interiorEnd;
@@ -181,6 +194,27 @@ function melFramesWasm(y: Float32Array, plan: MelSpectrogramPlan, out: Float64Ar
     }
     if (plan.power === 2) out.set(kernel.melOfFrame(), t * nMels);
     else projectFrame(plan, kernel.powerOfFrame(), out, t * nMels);
+  }
+}
+
+/** Interior frames [first, end) from `shared` where known; runs of the others in one kernel call each, then remembered. */
+function sharedInteriorFrames(y: Float32Array, plan: MelSpectrogramPlan, out: Float64Array, kernel: WasmPowerSpectrum, shared: SharedMelFrames, first: number, end: number): void {
+  const { nFft, hopLength, nMels } = plan;
+  const half = nFft >> 1;
+  const keyOf = (t: number) => shared.origin + t * hopLength - half;
+  let t = first;
+  while (t < end) {
+    const known = shared.frames.get(keyOf(t));
+    if (known) {
+      out.set(known, t * nMels);
+      t++;
+      continue;
+    }
+    let runEnd = t + 1;
+    while (runEnd < end && !shared.frames.has(keyOf(runEnd))) runEnd++;
+    kernel.melFrames(y, { first: t * hopLength - half, hop: hopLength, count: runEnd - t, out, outBase: t * nMels });
+    for (let k = t; k < runEnd; k++) shared.frames.set(keyOf(k), out.slice(k * nMels, (k + 1) * nMels));
+    t = runEnd;
   }
 }
 

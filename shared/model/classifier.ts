@@ -5,7 +5,7 @@
 import * as tf from '../tf';
 import { ClassProbabilities, ClipClassifier, ModelIdentity, probabilitiesFromVector } from '../classifier';
 import { CLASSES } from '../constants';
-import { assertSupportedPipeline, extractFeatureBatch, FeaturePipeline, pipelineShape } from '../features/pipeline';
+import { assertSupportedPipeline, ClipPlacement, extractFeatureBatch, FeaturePipeline, pipelineShape } from '../features/pipeline';
 import { ObjectStore } from '../storage/types';
 import { loadModelArtifact } from './artifact';
 import { InferenceNetwork } from './inference';
@@ -78,10 +78,10 @@ export class TfClipClassifier implements ClipClassifier {
     }
   }
 
-  async classifyClips(clips: Float32Array[]): Promise<ClassProbabilities[]> {
+  async classifyClips(clips: Float32Array[], placement?: ClipPlacement): Promise<ClassProbabilities[]> {
     if (!Array.isArray(clips)) throw new TypeError('classifyClips: clips must be an array of Float32Array');
     if (clips.length === 0) return [];
-    return this.classifyFeatures(extractFeatureBatch(this.pipeline, clips), clips.length);
+    return this.classifyFeatures(extractFeatureBatch(this.pipeline, clips, placement), clips.length);
   }
 
   /** The model folded for inference, built on first use (a classifier only wrapped by another never builds it). */

@@ -12,6 +12,7 @@ import { ensureWasmMemory, instantiateWasm, lazyWasmModule, WasmMemory } from '.
 
 const BAND_WASM_BASE64 = 'AGFzbQEAAAABJwNgCX9/f39/f39/fwBgBX9/f39/AGAPf39/f39/f39/f39/f39/AAMEAwABAgUDAQABByUEBm1lbW9yeQIABXBvd2VyAAADbWVsAAEKYmFuZEZyYW1lcwACCu4QA6AOBgR/EHwIfxh7A38GfCAFQQN0ISRBACEJA0AgAiAJQQJ0aigCACELIAEgC0EBdGohDCAAIAtqKgIAuyAMKwMAoiENIAAgC2oqAgS7IAwrAwiiIQ4gAiAJQQJ0aigCBCELIAEgC0EBdGohDCAAIAtqKgIAuyAMKwMAoiEPIAAgC2oqAgS7IAwrAwiiIRAgAiAJQQJ0aigCCCELIAEgC0EBdGohDCAAIAtqKgIAuyAMKwMAoiERIAAgC2oqAgS7IAwrAwiiIRIgAiAJQQJ0aigCDCELIAEgC0EBdGohDCAAIAtqKgIAuyAMKwMAoiETIAAgC2oqAgS7IAwrAwiiIRQgDSAPoCEVIA4gEKAhFiANIA+hIRcgDiAQoSEYIBEgE6AhGSASIBSgIRogESAToSEbIBIgFKEhHCADIAlBA3RqISEgISAVIBmgOQMAICEgFSAZoTkDECAhIBcgHKA5AwggISAXIByhOQMYIAQgCUEDdGohISAhIBYgGqA5AwAgISAWIBqhOQMQICEgGCAboTkDCCAhIBggG6A5AxggCUEEaiEJIAkgBUkNAAtBECEdIAYhIwJAA0AgHSAFSw0BIB1BAXQhHkEAIR8DQCAjISJBACEgA0AgHyAgaiEhICL9AAQAIScgIv0ABBAhKCAi/QAEICEpICL9AAQwISogIv0ABEAhKyAi/QAEUCEsIAMgIWr9AAQAIS0gBCAhav0ABAAhLiADICFqIB5q/QAEACElIAQgIWogHmr9AAQAISYgJSAp/fIBICYgKv3yAf3xASEvICUgKv3yASAmICn98gH98AEhMCADICFqIB5qIB5q/QAEACElIAQgIWogHmogHmr9AAQAISYgJSAn/fIBICYgKP3yAf3xASExICUgKP3yASAmICf98gH98AEhMiADICFqIB5qIB5qIB5q/QAEACElIAQgIWogHmogHmogHmr9AAQAISYgJSAr/fIBICYgLP3yAf3xASEzICUgLP3yASAmICv98gH98AEhNCAtIC/98AEhNSAuIDD98AEhNiAtIC/98QEhNyAuIDD98QEhOCAxIDP98AEhOSAyIDT98AEhOiAxIDP98QEhOyAyIDT98QEhPCADICFqIDUgOf3wAf0LBAAgBCAhaiA2IDr98AH9CwQAIAMgIWogHmogHmogNSA5/fEB/QsEACAEICFqIB5qIB5qIDYgOv3xAf0LBAAgAyAhaiAeaiA3IDz98AH9CwQAIAQgIWogHmogOCA7/fEB/QsEACADICFqIB5qIB5qIB5qIDcgPP3xAf0LBAAgBCAhaiAeaiAeaiAeaiA4IDv98AH9CwQAICJB4ABqISIgIEEQaiEgICAgHkkNAAsgHyAdQQN0aiEfIB8gJEkNAAsgIyAeQQZsaiEjIB1BAnQhHQwACwsgHUECdiAFSQRAICRBAXYhHiAjISJBACEgA0AgIv0ABAAhJyAi/QAEECEoIAMgIGr9AAQAIS0gBCAgav0ABAAhLiADICBqIB5q/QAEACElIAQgIGogHmr9AAQAISYgJSAn/fIBICYgKP3yAf3xASE1ICUgKP3yASAmICf98gH98AEhNiADICBqIC0gNf3wAf0LBAAgBCAgaiAuIDb98AH9CwQAIAMgIGogHmogLSA1/fEB/QsEACAEICBqIB5qIC4gNv3xAf0LBAAgIkEgaiEiICBBEGohICAgIB5JDQALCyADKwMAIAQrAwCgIUQgCCBEIESiOQMAIAMrAwAgBCsDAKEhRCAIICRqIEQgRKI5AwBBCCE+ICRBCGshCgJAA0AgPiAKTw0BICQgPmtBCGshPyADID5q/QAEACElIAQgPmr9AAQAISYgAyA/av0ABAAhJyAnICf9DQgJCgsMDQ4PAAECAwQFBgchJyAEID9q/QAEACEoICggKP0NCAkKCwwNDg8AAQIDBAUGByEoICUgJ/3wASE1ICYgKP3xASE2ICYgKP3wASE3ICcgJf3xASE4IAcgPmr9AAQAISkgByAkaiA+QQhqav0ABAAhKkQAAAAAAADgP/0UIDX98gEgKSA3/fIB/fABICogOP3yAf3xASEtRAAAAAAAAOA//RQgNv3yASApIDj98gH98AEgKiA3/fIB/fABIS4gCCA+aiAtIC398gEgLiAu/fIB/fAB/QsEACA+QRBqIT4MAAsLAkADQCA+ICRPDQEgJCA+ayE/IAMgPmorAwAhDSAEID5qKwMAIQ4gAyA/aisDACEPIAQgP2orAwAhECANIA+gIUAgDiAQoSFBIA4gEKAhQiAPIA2hIUMgByA+aisDACEVIAcgJGogPmorAwghFkQAAAAAAADgPyBAoiAVIEKioCAWIEOioSFERAAAAAAAAOA/IEGiIBUgQ6KgIBYgQqKgIUUgCCA+aiBEIESiIEUgRaKgOQMAID5BCGohPgwACwsLzAEDBX8BewF8IAMhBwJAA0AgBSACTw0BIAAgASAFQQN0aigCAGohBiABIAVBA3RqKAIEIQggByAIQX5xQQN0aiEJ/QwAAAAAAAAAAAAAAAAAAAAAIQoCQANAIAcgCU8NASAKIAf9AAQAIAb9AAQA/fIB/fABIQogB0EQaiEHIAZBEGohBgwACwsgCv0hACAK/SEBoCELIAhBAXEEQCALIAcrAwAgBisDAKKgIQsgB0EIaiEHCyAEIAVBA3RqIAs5AwAgBUEBaiEFDAALCwt8AQN/IAogB0EBakEDdGohEQJAA0AgDyACTw0BIAAgAyAEIAUgBiAHIAggCSAKEAAgCiEQA0AgECAQ/QAEAP3vAf0LBAAgEEEQaiEQIBAgEUkNAAsgCiALIAwgDSAOEAEgACABaiEAIA4gDEEDdGohDiAPQQFqIQ8MAAsLCw==';
 
+type PowerFn = (sig: number, win: number, rev: number, re: number, im: number, m: number, tw: number, split: number, out: number) => void;
 type BandFramesFn = (sig: number, hopBytes: number, count: number, win: number, rev: number, re: number, im: number, m: number, tw: number, split: number, spec: number, bands: number, nBands: number, weights: number, out: number) => void;
 
 /** Frames per kernel call: bounds the kernel's memory (~0.5 MB at hop 256) for inputs of any length. */
@@ -115,5 +116,57 @@ export class BandKernel {
       const res = new Float64Array(buf, outAddr, n * nb);
       out.set(res, outOffset + done * nb);
     }
+  }
+}
+
+/**
+ * The same kernel's windowed power spectrum alone, for one frame of any power-of-two size >= 32 (the features'
+ * kernel, fft.wat, takes only 2 · 4^k): note pitch uses it for its 4096-point spectra. float64; agrees with
+ * RealFftPlan to ~1e-12 relative. One instance per user; mutable.
+ */
+export class PowerSpectrumKernel {
+  readonly size: number;
+  readonly bins: number;
+  private readonly fn: PowerFn;
+  private readonly addr: { win: number; rev: number; tw: number; split: number; re: number; im: number; out: number; frame: number };
+  /** The input frame (float32, not yet windowed): fill it, then call `powerOfFrame`. */
+  readonly frame: Float32Array;
+  private readonly out: Float64Array;
+
+  private constructor(exports: { memory: WasmMemory; power: PowerFn }, size: number, window: Float64Array) {
+    this.fn = exports.power;
+    this.size = size;
+    this.bins = size / 2 + 1;
+    const { rev, twiddles, split } = fftKernelTables(size);
+    let at = 0;
+    const take = (bytes: number) => {
+      const a = at;
+      at += align(bytes);
+      return a;
+    };
+    this.addr = { win: take(size * 8), rev: take(rev.byteLength), tw: take(twiddles.byteLength), split: take(split.byteLength), re: take(size * 4), im: take(size * 4), out: take((size / 2 + 2) * 8), frame: take(size * 4) };
+    ensureWasmMemory(exports.memory, this.addr.frame + size * 4);
+    const buf = exports.memory.buffer;
+    new Float64Array(buf, this.addr.win, size).set(window);
+    new Int32Array(buf, this.addr.rev, rev.length).set(rev);
+    new Float64Array(buf, this.addr.tw, twiddles.length).set(twiddles);
+    new Float64Array(buf, this.addr.split, split.length).set(split);
+    this.frame = new Float32Array(buf, this.addr.frame, size);
+    this.out = new Float64Array(buf, this.addr.out, this.bins);
+  }
+
+  /** A kernel for `size`-point frames times `window`, or null where WebAssembly SIMD is unavailable or the size is unsupported. */
+  static create(size: number, window: Float64Array): PowerSpectrumKernel | null {
+    if (!Number.isInteger(size) || size < 32 || (size & (size - 1)) !== 0 || window.length !== size) return null;
+    const module = compiledModule();
+    if (module === null) return null;
+    return new PowerSpectrumKernel(instantiateWasm(module).exports as { memory: WasmMemory; power: PowerFn }, size, window);
+  }
+
+  /** |FFT(frame · window)|^2, bins 0..N/2, as a view that the next call overwrites. */
+  powerOfFrame(): Float64Array {
+    const a = this.addr;
+    this.fn(a.frame, a.win, a.rev, a.re, a.im, this.size / 2, a.tw, a.split, a.out);
+    return this.out;
   }
 }

@@ -15,6 +15,7 @@
 import { SAMPLE_RATE } from '../constants';
 import { RealFftPlan } from '../features/fft';
 import { periodicHann } from '../features/spectrogram';
+import { PowerSpectrumKernel } from '../onsets/band-kernel';
 import { NotePitch } from './estimate';
 import { hzToMidiFloat, midiToName } from './notes';
 
@@ -28,6 +29,8 @@ export interface NotePitchOptions {
   maxSec?: number;
   /** Minimum share of the new energy on the f0's harmonics. */
   minHarmonicity?: number;
+  /** 'auto' (default): full-length spectra through the WebAssembly SIMD kernel where available; 'js': always the JS FFT. */
+  fft?: 'auto' | 'js';
 }
 
 export const NOTE_PITCH_DEFAULTS = {
@@ -36,6 +39,7 @@ export const NOTE_PITCH_DEFAULTS = {
   skipSec: 0.03,
   maxSec: 0.25,
   minHarmonicity: 0.55,
+  fft: 'auto',
 } as const;
 
 const FFT_SIZE = 4096;
@@ -58,47 +62,42 @@ export interface NotePitchEstimate {
 /**
  * Where the salience reads each harmonic h·f0 (h·f0 <= SALIENCE_MAX_HZ) of each candidate: within ±SALIENCE_TOLERANCE
  * (stiff strings run slightly sharp) the strongest bin, or, where that is under a bin, the spectrum linearly
- * interpolated at h·f0 (frac >= 0: between bins lo and lo + 1); weight (f0 + alpha) / (h·f0 + beta).
+ * interpolated at h·f0; weight (f0 + alpha) / (h·f0 + beta). The two kinds are kept in separate flat lists (each
+ * entry naming its candidate) so that each is summed by a branch-free loop.
  */
 function salienceTable(candidates: Float64Array, binHz: number, bins: number) {
-  const start: number[] = [0];
-  const lo: number[] = [];
-  const hi: number[] = [];
-  const level: number[] = [];
-  const frac: number[] = [];
-  const weight: number[] = [];
-  for (const f0 of candidates) {
+  // Interpolated: comp[lo] + frac · (comp[lo + 1] − comp[lo]).
+  const lerp = { candidate: [] as number[], lo: [] as number[], frac: [] as number[], weight: [] as number[] };
+  // Range maximum from a sparse table: max(table[l][a], table[l][b − 2^l + 1]) with 2^l <= b − a + 1, as flat indices.
+  const range = { candidate: [] as number[], first: [] as number[], second: [] as number[], weight: [] as number[] };
+  let levels = 1;
+  candidates.forEach((f0, i) => {
     for (let h = 1; h * f0 <= SALIENCE_MAX_HZ; h++) {
       const c = (h * f0) / binHz;
       const half = SALIENCE_TOLERANCE * c;
       if (Math.floor(c) + 1 >= bins) break;
+      const weight = (f0 + SALIENCE_ALPHA_HZ) / (h * f0 + SALIENCE_BETA_HZ);
       if (half <= 1) {
-        lo.push(Math.floor(c));
-        hi.push(Math.floor(c) + 1);
-        frac.push(c - Math.floor(c));
-        level.push(0);
+        lerp.candidate.push(i);
+        lerp.lo.push(Math.floor(c));
+        lerp.frac.push(c - Math.floor(c));
+        lerp.weight.push(weight);
       } else {
-        // Range maximum from a sparse table: max(table[l][lo], table[l][hi - 2^l + 1]) with 2^l <= width.
         const a = Math.max(0, Math.round(c - half));
         const b = Math.min(bins - 1, Math.round(c + half));
         const l = Math.floor(Math.log2(b - a + 1));
-        lo.push(a);
-        hi.push(b - 2 ** l + 1);
-        frac.push(-1);
-        level.push(l);
+        levels = Math.max(levels, l + 1);
+        range.candidate.push(i);
+        range.first.push(l * bins + a);
+        range.second.push(l * bins + b - 2 ** l + 1);
+        range.weight.push(weight);
       }
-      weight.push((f0 + SALIENCE_ALPHA_HZ) / (h * f0 + SALIENCE_BETA_HZ));
     }
-    start.push(lo.length);
-  }
+  });
   return {
-    harmStart: Int32Array.from(start),
-    lo: Int32Array.from(lo),
-    hi: Int32Array.from(hi),
-    level: Int32Array.from(level),
-    levels: Math.max(...level) + 1,
-    frac: Float64Array.from(frac),
-    weight: Float64Array.from(weight),
+    lerp: { candidate: Int32Array.from(lerp.candidate), lo: Int32Array.from(lerp.lo), frac: Float64Array.from(lerp.frac), weight: Float64Array.from(lerp.weight) },
+    range: { candidate: Int32Array.from(range.candidate), first: Int32Array.from(range.first), second: Int32Array.from(range.second), weight: Float64Array.from(range.weight) },
+    levels,
   };
 }
 
@@ -112,10 +111,16 @@ export class NotePitchEstimator {
   private readonly before = new Float64Array(FFT_SIZE / 2 + 1);
   private readonly compressed = new Float64Array(FFT_SIZE / 2 + 1);
   private readonly candidates: Float64Array;
-  /** The salience sum as a flat table: harmonics of candidate i are entries harmStart[i] .. harmStart[i + 1). */
+  /** Where the salience of every candidate reads the spectrum (salienceTable). */
   private readonly salience: ReturnType<typeof salienceTable>;
+  private readonly scores: Float64Array;
   /** Sparse table of range maxima of the compressed spectrum: level l holds max(comp[k .. k + 2^l - 1]). */
   private readonly rangeMax: Float64Array;
+  /** The full-length window (most notes), and the last shorter one used (after and before spectra share it). */
+  private readonly fullWindow = periodicHann(FFT_SIZE);
+  private shortWindow: Float64Array = new Float64Array(0);
+  /** Full-length frames (most notes) go through the WebAssembly SIMD transform where available. */
+  private readonly kernel: PowerSpectrumKernel | null;
 
   constructor(options: NotePitchOptions = {}) {
     this.o = { sampleRate: SAMPLE_RATE, ...NOTE_PITCH_DEFAULTS, ...options };
@@ -124,14 +129,21 @@ export class NotePitchEstimator {
     for (let i = 0; i <= steps; i++) this.candidates[i] = this.o.fMinHz * 2 ** (i / 96);
     this.salience = salienceTable(this.candidates, this.o.sampleRate / FFT_SIZE, FFT_SIZE / 2 + 1);
     this.rangeMax = new Float64Array(this.salience.levels * (FFT_SIZE / 2 + 1));
+    this.scores = new Float64Array(this.candidates.length);
+    this.kernel = this.o.fft === 'js' ? null : PowerSpectrumKernel.create(FFT_SIZE, this.fullWindow);
   }
 
-  /** The window of the last length used (after and before spectra of a note share it). */
-  private window: Float64Array = new Float64Array(0);
-
   private spectrum(source: Float32Array, start: number, length: number, out: Float64Array): void {
-    if (this.window.length !== length) this.window = periodicHann(length);
-    const win = this.window;
+    if (length === FFT_SIZE && this.kernel !== null) {
+      const frame = this.kernel.frame;
+      if (start >= 0 && start + length <= source.length) frame.set(source.subarray(start, start + length));
+      else for (let i = 0; i < length; i++) frame[i] = start + i >= 0 && start + i < source.length ? source[start + i] : 0;
+      const power = this.kernel.powerOfFrame();
+      for (let k = 0; k < out.length; k++) out[k] = Math.sqrt(power[k]);
+      return;
+    }
+    if (length !== FFT_SIZE && this.shortWindow.length !== length) this.shortWindow = periodicHann(length);
+    const win = length === FFT_SIZE ? this.fullWindow : this.shortWindow;
     this.frame.fill(0);
     for (let i = 0; i < length; i++) {
       const s = start + i;
@@ -175,7 +187,7 @@ export class NotePitchEstimator {
     for (let k = 0; k < bins; k++) if (fresh[k] > peak) peak = fresh[k];
     const floor = peak * SALIENCE_FLOOR;
     for (let k = 0; k < bins; k++) comp[k] = fresh[k] > floor ? Math.sqrt(Math.sqrt(fresh[k] - floor)) : 0;
-    const { harmStart, lo, hi, level, frac, weight, levels } = this.salience;
+    const { lerp, range, levels } = this.salience;
     const table = this.rangeMax;
     table.set(comp);
     for (let l = 1; l < levels; l++) {
@@ -188,25 +200,22 @@ export class NotePitchEstimator {
         table[row + k] = a > b ? a : b;
       }
     }
+    const scores = this.scores;
+    scores.fill(0);
+    for (let e = 0; e < lerp.lo.length; e++) {
+      const k = lerp.lo[e];
+      scores[lerp.candidate[e]] += lerp.weight[e] * (comp[k] + lerp.frac[e] * (comp[k + 1] - comp[k]));
+    }
+    for (let e = 0; e < range.first.length; e++) {
+      const a = table[range.first[e]];
+      const b = table[range.second[e]];
+      scores[range.candidate[e]] += range.weight[e] * (a > b ? a : b);
+    }
     let best = -1;
     let bestScore = -1;
-    for (let i = 0; i < this.candidates.length; i++) {
-      let score = 0;
-      for (let e = harmStart[i]; e < harmStart[i + 1]; e++) {
-        const k = lo[e];
-        let m: number;
-        if (frac[e] >= 0) {
-          m = comp[k] + frac[e] * (comp[k + 1] - comp[k]);
-        } else {
-          const row = level[e] * bins;
-          const a = table[row + k];
-          const b = table[row + hi[e]];
-          m = a > b ? a : b;
-        }
-        score += weight[e] * m;
-      }
-      if (score > bestScore) {
-        bestScore = score;
+    for (let i = 0; i < scores.length; i++) {
+      if (scores[i] > bestScore) {
+        bestScore = scores[i];
         best = i;
       }
     }

@@ -11,7 +11,7 @@ import { BuzzfinderError } from '../errors';
 import { DetectOnsetsOptions, createOnsetTracker, resolveDetectOptions } from '../onsets/detect';
 import { TrackedOnset } from '../onsets/tracker';
 import { NotePitchEstimator } from '../pitch/note-pitch';
-import { DEFAULT_OVERLAP_POLICY, OverlapPolicy, clipWindow, isOverlapPolicy, OVERLAP_POLICIES } from './clips';
+import { DEFAULT_OVERLAP_POLICY, OverlapPolicy, clipTakeOffset, clipWindow, isOverlapPolicy, OVERLAP_POLICIES } from './clips';
 import { analyzeNote, NOTE_LOOK_BACK_SAMPLES, NoteAnalysis, noteWindowComplete, noteWindowSpan, roundTo } from './note-analysis';
 import { EmptyReason, REPORT_FORMAT, REPORT_VERSION, ReportNote, ReportSummary, TakeReport } from './schema';
 import { assessNoNote, measureClipLevels } from '../no-note';
@@ -79,6 +79,8 @@ interface PendingNote {
 interface ReadyNote {
   note: Omit<ReportNote, 'label' | 'confidence' | 'probabilities'>;
   clip: Float32Array;
+  /** Where the clip lies in the take (clipTakeOffset): lets a batch share the frames its clips overlap on. */
+  takeOffset: number | null;
   /** Frame levels of the clip's part inside the take (for the "not a note" verdict). */
   levels: NoteAnalysis['levels'];
 }
@@ -157,6 +159,7 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
           onsetStrength: roundTo(cur.onset.strength, 2),
         },
         clip,
+        takeOffset: clipTakeOffset(cur.sample, overlap),
         levels,
       });
       pending.shift();
@@ -200,7 +203,7 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       const batch = ready.slice(0, batchSize);
       ready = ready.slice(batch.length);
       const t0 = now();
-      const result = classifier.classifyClips(batch.map((r) => r.clip));
+      const result = classifier.classifyClips(batch.map((r) => r.clip), { takeOffsets: batch.map((r) => r.takeOffset) });
       timings.classify += now() - t0;
       // Awaited in order by applyOldest; this only keeps a failure from counting as unhandled meanwhile.
       result.catch(() => undefined);

@@ -30,6 +30,14 @@ export function clipWindow(onsetSample: number): ClipWindow {
   return { start, end: start + CLIP_SAMPLES };
 }
 
+/**
+ * Where the clip of the note at `onsetSample` lies in the take when it is the take itself there (ClipPlacement in
+ * features/pipeline.ts), or null when the overlap policy alters it after the next onset.
+ */
+export function clipTakeOffset(onsetSample: number, overlap: OverlapPolicy): number | null {
+  return overlap === 'keep' ? clipWindow(onsetSample).start : null;
+}
+
 export function isOverlapPolicy(value: unknown): value is OverlapPolicy {
   return typeof value === 'string' && (OVERLAP_POLICIES as readonly string[]).includes(value);
 }

@@ -1,3 +1,4 @@
+import Meyda from 'meyda';
 import { SAMPLE_RATE } from '../../shared/constants';
 import { FeatureInputError } from '../../shared/features/errors';
 import {
@@ -5,6 +6,7 @@ import {
   descriptorFrameCount,
   frameDescriptors,
   rms,
+  spectralShapeOfFrame,
   spectralCentroid,
   spectralFlatness,
   zeroCrossingRate,
@@ -97,5 +99,44 @@ describe('framing and segment summaries', () => {
     const bad = y.slice();
     bad[10] = Infinity;
     expect(() => frameDescriptors(bad)).toThrow(FeatureInputError);
+  });
+});
+
+describe('spectral shape: meyda\'s values from this project\'s FFT', () => {
+  /** Meyda.extract itself, configured as meyda documents (bufferSize = frame length, Hann window). */
+  function meyda(frame: Float32Array): { centroidBin: number; flatness: number } {
+    Object.assign(Meyda, { bufferSize: frame.length, sampleRate: SAMPLE_RATE, windowingFunction: 'hanning' });
+    const f = Meyda.extract(['spectralCentroid', 'spectralFlatness'], frame) as { spectralCentroid: number; spectralFlatness: number };
+    return { centroidBin: f.spectralCentroid, flatness: f.spectralFlatness };
+  }
+
+  const pluck = (size: number) => {
+    const y = sine(196, 0.7, size / SAMPLE_RATE);
+    const rng = new Rng(5);
+    for (let i = 0; i < y.length; i++) y[i] = y[i] * Math.exp((-8 * i) / SAMPLE_RATE) + 0.01 * rng.gaussian();
+    return y;
+  };
+
+  // 512 and 2048 run the WebAssembly kernel; 1024 and 4096 (sizes it does not take) the JS FFT.
+  for (const size of [512, 1024, 2048, 4096]) {
+    it(`matches Meyda.extract on tones, noise and a plucked note (${size}-sample frames)`, () => {
+      const frames = [sine(220, 0.5, size / SAMPLE_RATE), sine(3001, 0.05, size / SAMPLE_RATE), whiteNoise(size / SAMPLE_RATE, 7), pluck(size)];
+      for (const frame of frames) {
+        const ours = spectralShapeOfFrame(frame);
+        const theirs = meyda(frame);
+        expect(Math.abs(ours.centroidBin - theirs.centroidBin)).toBeLessThan(1e-9 * theirs.centroidBin);
+        expect(Math.abs(ours.flatness - theirs.flatness)).toBeLessThan(1e-6 * theirs.flatness);
+      }
+    });
+  }
+
+  it('frameDescriptors reports the centroid in Hz and the flatness of every non-silent frame as meyda does', () => {
+    const y = pluck(2048 * 4);
+    const d = frameDescriptors(y, { frameSize: 2048, hopSize: 2048 });
+    for (let t = 0; t < d.frames; t++) {
+      const theirs = meyda(y.subarray(t * 2048, (t + 1) * 2048));
+      expect(d.spectralCentroid[t]).toBeCloseTo((theirs.centroidBin * SAMPLE_RATE) / 2048, 2);
+      expect(d.spectralFlatness[t]).toBeCloseTo(theirs.flatness, 6);
+    }
   });
 });

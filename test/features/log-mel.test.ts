@@ -1,4 +1,5 @@
 import { CLIP_SAMPLES, SAMPLE_RATE } from '../../shared/constants';
+import { createMelSpectrogramPlan, melSpectrogramInto } from '../../shared/features/spectrogram';
 import { FeatureInputError, FeaturePipelineError } from '../../shared/features/errors';
 import { DEFAULT_LOG_MEL_PARAMS, LOG_MEL_PIPELINE, LogMelPipeline, logMelInto, logMelShape, standardizeLogMel } from '../../shared/features/log-mel';
 import { assertSupportedPipeline, extractFeatureBatch, extractFeatures, pipelineShape, SEED_PIPELINE } from '../../shared/features/pipeline';
@@ -159,5 +160,52 @@ describe('log-mel feature pipeline', () => {
     standardizeLogMel(x, 3, 4, false);
     expect(Array.from(x)).toEqual(new Array(12).fill(0));
     expect(() => standardizeLogMel(new Float32Array(5), 3, 4, true)).toThrow(TypeError);
+  });
+});
+
+describe('clips cut from one take share the spectra of their common frames', () => {
+  // A 12 s "take": notes every 0.4-0.9 s, so consecutive 2 s clips overlap, some on the same 512-sample grid.
+  const rng = new Rng(21);
+  const take = new Float32Array(12 * SAMPLE_RATE);
+  const onsets: number[] = [];
+  for (let at = 0; at < take.length - SAMPLE_RATE; at += 256 * (35 + Math.floor(rng.next() * 42))) {
+    onsets.push(at);
+    const n = note(110 * 2 ** (Math.floor(rng.next() * 24) / 12), onsets.length);
+    for (let i = 0; i < n.length && at + i < take.length; i++) take[at + i] += 0.4 * n[i];
+  }
+  /** The clip starting at take sample `start`, zeros outside the take (as a report cuts it). */
+  const clipAt = (start: number) => Float32Array.from({ length: CLIP_SAMPLES }, (_, i) => (start + i >= 0 && start + i < take.length ? take[start + i] : 0));
+
+  it('gives the same features with takeOffsets as without, at the take\'s edges and with unplaced clips', () => {
+    const starts = [-3000, ...onsets.map((o) => o - 2205), take.length - 20000];
+    const clips = starts.map(clipAt);
+    const offsets = starts.map((s, i) => (i % 5 === 3 ? null : s));
+    const plain = extractFeatureBatch(LOG_MEL_PIPELINE, clips);
+    const shared = extractFeatureBatch(LOG_MEL_PIPELINE, clips, { takeOffsets: offsets });
+    expect(onsets.length).toBeGreaterThan(12);
+    expect(shared).toEqual(plain);
+  });
+
+  it('computes each frame once: two clips 512 samples apart need only the frames one of them lacks', () => {
+    const plan = createMelSpectrogramPlan({ nFft: 2048, hopLength: 512, nMels: 64 });
+    const frames = new Map<number, Float64Array>();
+    const out = new Float64Array(FRAMES * BANDS);
+    melSpectrogramInto(clipAt(5000), plan, out, { shared: { origin: 5000, frames } });
+    const interior = frames.size;
+    expect(interior).toBe(FRAMES - 4); // the 2 frames at either end hang over the clip's edge
+    const alone = new Float64Array(FRAMES * BANDS);
+    melSpectrogramInto(clipAt(5512), plan, alone);
+    melSpectrogramInto(clipAt(5512), plan, out, { shared: { origin: 5512, frames } });
+    expect(frames.size).toBe(interior + 1);
+    expect(out).toEqual(alone);
+    // Off the grid (256 samples later): nothing in common.
+    melSpectrogramInto(clipAt(5768), plan, out, { shared: { origin: 5768, frames } });
+    expect(frames.size).toBe(2 * interior + 1);
+  });
+
+  it('rejects takeOffsets that do not name one integer or null per clip', () => {
+    const clips = [clipAt(0), clipAt(512)];
+    expect(() => extractFeatureBatch(LOG_MEL_PIPELINE, clips, { takeOffsets: [0] })).toThrow(TypeError);
+    expect(() => extractFeatureBatch(LOG_MEL_PIPELINE, clips, { takeOffsets: [0, 1.5] })).toThrow(TypeError);
   });
 });

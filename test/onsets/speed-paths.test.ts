@@ -1,5 +1,8 @@
 import { SAMPLE_RATE } from '../../shared/constants';
 import { createOnsetTracker, detectOnsetsDetailed } from '../../shared/onsets/detect';
+import { RealFftPlan } from '../../shared/features/fft';
+import { periodicHann } from '../../shared/features/spectrogram';
+import { PowerSpectrumKernel } from '../../shared/onsets/band-kernel';
 import { BandAnalyzer, FLUX_DEFAULTS, decayedWindowMax, meanDbRise, meanDbRiseFromWindowMax } from '../../shared/onsets/flux';
 import { Rng } from '../../shared/rng';
 import { synthesizeTake } from '../../shared/synth/take';
@@ -89,5 +92,31 @@ describe('detectOnsets in chunks', () => {
     const tracker = createOnsetTracker();
     const whole = [...tracker.push(take.samples), ...tracker.finish()].map((x) => x.timeSec);
     expect(detectOnsetsDetailed(take.samples).times).toEqual(whole);
+  });
+});
+
+describe('PowerSpectrumKernel (the band kernel\'s transform alone, any power-of-two size)', () => {
+  it('equals the JS power spectrum of the windowed frame within 1e-12 of its peak', () => {
+    const rng = new Rng(11);
+    for (const size of [32, 1024, 4096]) {
+      const window = periodicHann(size);
+      const kernel = PowerSpectrumKernel.create(size, window);
+      expect(kernel).not.toBeNull();
+      const frame = Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.3) * 0.5 + 0.1 * rng.gaussian());
+      kernel!.frame.set(frame);
+      const got = kernel!.powerOfFrame();
+      const plan = new RealFftPlan(size);
+      const want = new Float64Array(plan.bins);
+      plan.powerSpectrum(Float64Array.from(frame, (v, i) => v * window[i]), want, plan.createScratch());
+      const peak = Math.max(...want);
+      expect(got.length).toBe(want.length);
+      for (let k = 0; k < want.length; k++) expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-12 * peak);
+    }
+  });
+
+  it('refuses sizes it cannot transform (the caller falls back to the JS FFT)', () => {
+    expect(PowerSpectrumKernel.create(1000, new Float64Array(1000))).toBeNull();
+    expect(PowerSpectrumKernel.create(16, new Float64Array(16))).toBeNull();
+    expect(PowerSpectrumKernel.create(1024, new Float64Array(512))).toBeNull();
   });
 });

@@ -143,6 +143,26 @@ describe('NotePitchEstimator (notes inside takes)', () => {
     expect(lowOk / low).toBeGreaterThanOrEqual(0.85);
   });
 
+  it('the WebAssembly spectra give the JS FFT\'s estimates (every note of a take, clean or not)', () => {
+    const js = new NotePitchEstimator({ fft: 'js' });
+    let compared = 0;
+    for (const seed of [3, 8]) {
+      const take = synthesizeTake({ seconds: 12, seed, condition: 'mixed' });
+      const notes = take.truth.notes;
+      notes.forEach((note, i) => {
+        const onset = Math.round(note.onsetSec * SR);
+        const end = i + 1 < notes.length ? Math.round(notes[i + 1].onsetSec * SR) : take.samples.length;
+        const a = est.estimate(take.samples, onset, end);
+        const b = js.estimate(take.samples, onset, end);
+        expect(a.pitch === null).toBe(b.pitch === null);
+        if (a.pitch && b.pitch) expect(Math.abs(a.pitch.hz / b.pitch.hz - 1)).toBeLessThan(1e-9);
+        expect(Math.abs(a.harmonicity - b.harmonicity)).toBeLessThan(1e-9);
+        compared++;
+      });
+    }
+    expect(compared).toBeGreaterThan(20);
+  });
+
   it('calls many dead notes unpitched instead of guessing (measured: about half)', () => {
     const rng = new Rng(9);
     let unpitched = 0;

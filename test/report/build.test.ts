@@ -79,6 +79,21 @@ describe('buildTakeReport', () => {
     expect(DEFAULT_OVERLAP_POLICY).toBe('keep');
   });
 
+  it('places every kept clip in the take (where its frames can be shared), and no clip a policy altered', async () => {
+    // The contract frame sharing rests on: a clip with a take offset is the take there, zeros outside it.
+    expect(classifier.takeOffsets).toHaveLength(classifier.clips.length);
+    classifier.clips.forEach((clip, i) => {
+      const at = classifier.takeOffsets[i];
+      expect(at).toBe(Math.round(report.notes[i].onsetSec * SR) - 2205);
+      const expected = Float32Array.from({ length: CLIP_SAMPLES }, (_, k) => (at! + k >= 0 && at! + k < take.samples.length ? take.samples[at! + k] : 0));
+      expect(clip).toEqual(expected);
+    });
+    const faded = new FakeClassifier();
+    await buildTakeReport({ source: 'take.wav', audio, classifier: faded, batchSize: 16, overlap: 'fade' });
+    expect(faded.takeOffsets.length).toBeGreaterThan(0);
+    expect(faded.takeOffsets.every((o) => o === null)).toBe(true);
+  });
+
   it('gives the same report from a stream of arbitrary chunks (bounded memory path), with progress', async () => {
     const seen: number[] = [];
     const streamed = await buildTakeReport({ source: 'take.wav', audio: chunked(take.samples, 5), classifier: new FakeClassifier(), onProgress: (p) => seen.push(p.processedSec / p.totalSec) });

@@ -1,5 +1,6 @@
 import { ClassProbabilities, ClipClassifier } from '../../shared/classifier';
 import { CLIP_SAMPLES } from '../../shared/constants';
+import type { ClipPlacement } from '../../shared/features/pipeline';
 
 /**
  * A deterministic stand-in for a model (structure tests): the label follows the zero-crossing rate after the onset,
@@ -9,9 +10,12 @@ export class FakeClassifier implements ClipClassifier {
   readonly identity = { name: 'fake', version: 'test-1' };
   readonly calls: number[] = [];
   readonly clips: Float32Array[] = [];
+  /** The placement passed with each clip (undefined when none was). */
+  readonly takeOffsets: (number | null | undefined)[] = [];
 
-  async classifyClips(clips: Float32Array[]): Promise<ClassProbabilities[]> {
+  async classifyClips(clips: Float32Array[], placement?: ClipPlacement): Promise<ClassProbabilities[]> {
     this.calls.push(clips.length);
+    clips.forEach((_, i) => this.takeOffsets.push(placement?.takeOffsets?.[i]));
     return clips.map((clip) => {
       if (clip.length !== CLIP_SAMPLES) throw new Error(`clip of ${clip.length} samples`);
       this.clips.push(clip);
