@@ -3,7 +3,7 @@
  * (synth + soundfont sources), with a fixed seed, and records its metrics in its metadata:
  *   npx buzzfinder dataset --out /tmp/ds --size 9000 --seed 12
  *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--from models/default] [--out models/default] [--budget-min 20]
- *     [--architecture seed-cnn|res-cnn] [--pipeline none|per-clip-standardize|log-mel|log-mel-band]
+ *     [--architecture seed-cnn|res-cnn|res-cnn-medium|res-cnn-small] [--pipeline none|per-clip-standardize|log-mel|log-mel-band]
  *     [--lr-decay 0.5 (on plateau)] [--label-smoothing 0.1] [--mixup 0.3] [--spec-augment 2,8,2,8 (time masks, max width, band masks, max width)]
  *     [--distill <teacher model dir> --distill-weight 0.5] [--extra-train <dataset dir> ... [--extra-train-source soundfont]]
  * With --from and an --architecture other than the parent's (res-cnn -> res-cnn-small), the parent is shrunk

@@ -54,7 +54,7 @@ export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
 export const NO_NOTE_THRESHOLDS = {
   silenceFloorDb: -80,
   minLevelRangeDb: 3,
-  minConfidence: 0.37,
+  minConfidence: 0.35,
 } as const;
 /** Frame length of the no-note level measurement (46 ms at SAMPLE_RATE). */
 export const NO_NOTE_FRAME_SAMPLES = 1024;

@@ -32,7 +32,7 @@ const HELP = `Usage: buzzfinder train --data <dataset dir> --out <dir> [options]
   --bn-momentum M     BatchNorm moving-average momentum while training (default 0.99, the seed's; 0.9 for short runs)
   --pipeline P        'per-clip-standardize' (default; comprehensive MFCC), 'none' (the seed's raw MFCC), 'log-mel' or
                       'log-mel-band' (docs/model.md); ignored with --from
-  --architecture A    'seed-cnn' (default; MFCC input only), 'res-cnn' or 'res-cnn-small'; ignored with --from (the parent's network)
+  --architecture A    'seed-cnn' (default; MFCC input only), 'res-cnn', 'res-cnn-medium' or 'res-cnn-small'; ignored with --from (the parent's network)
   --label-smoothing E targets (1 - E) * one-hot + E / 3 (default 0)
   --mixup ALPHA       mixup within batches, lambda ~ Beta(ALPHA, ALPHA) (default off)
   --spec-augment T,W,B,V  per example T time masks up to W frames and B band masks up to V bands (default off)

@@ -8,7 +8,7 @@
  */
 import * as tf from '../tf';
 import { CLASSES, FEATURE_COEFFS, FEATURE_FRAMES } from '../constants';
-import { buildResCnn, RES_CNN, RES_CNN_SMALL } from './res-cnn';
+import { buildResCnn, RES_CNN, RES_CNN_MEDIUM, RES_CNN_SMALL } from './res-cnn';
 
 export const SEED_CNN = 'seed-cnn';
 export const INPUT_SHAPE: [number, number, number] = [FEATURE_FRAMES, FEATURE_COEFFS, 1];
@@ -61,7 +61,7 @@ export function buildSeedCnn({ seed, bnMomentum = BN_MOMENTUM }: { seed: number;
 }
 
 /** Architectures `buildArchitecture` (and TrainingConfig.architecture) accept. */
-export const ARCHITECTURES = [SEED_CNN, RES_CNN, RES_CNN_SMALL] as const;
+export const ARCHITECTURES = [SEED_CNN, RES_CNN, RES_CNN_MEDIUM, RES_CNN_SMALL] as const;
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
 
 /** Builds `name` for inputs [frames, values, 1] (the seed CNN takes only its own 87 x 39 x 1). */
@@ -70,7 +70,7 @@ export function buildArchitecture(name: string, options: { seed: number; bnMomen
     if (options.inputShape.join() !== INPUT_SHAPE.join()) throw new TypeError(`${SEED_CNN} takes input ${JSON.stringify(INPUT_SHAPE)}, got ${JSON.stringify(options.inputShape)}`);
     return buildSeedCnn(options);
   }
-  if (name === RES_CNN || name === RES_CNN_SMALL) return buildResCnn({ ...options, variant: name });
+  if (name === RES_CNN || name === RES_CNN_MEDIUM || name === RES_CNN_SMALL) return buildResCnn({ ...options, variant: name });
   throw new TypeError(`unknown architecture '${name}' (known: ${ARCHITECTURES.join(', ')})`);
 }
 

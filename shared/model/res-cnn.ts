@@ -11,14 +11,17 @@
  * No Dropout layer: regularisation comes from augmentation (SpecAugment masks, mixup) and label smoothing.
  *
  * `res-cnn-small` is the same graph with half the convolution channels (8, 16; head 64): about a quarter of the
- * multiply-adds (~3.8 M), ~3x faster on tfjs-wasm. It is made by shrinking a trained res-cnn (shrink.ts) and
- * distilling it (train.ts), so it can run where res-cnn is the largest stage (the report).
+ * multiply-adds (~3.8 M), ~3x faster on tfjs-wasm. `res-cnn-medium` has three quarters of them (12, 24; head 64):
+ * about half the multiply-adds (~8 M). Both are made by shrinking a trained res-cnn (shrink.ts) and distilling it
+ * (train.ts), so they can run where res-cnn is the largest stage (the report).
  */
 import * as tf from '../tf';
 import { CLASSES } from '../constants';
 
 export const RES_CNN = 'res-cnn';
 export const RES_CNN_SMALL = 'res-cnn-small';
+export const RES_CNN_MEDIUM = 'res-cnn-medium';
+export type ResCnnVariant = typeof RES_CNN | typeof RES_CNN_MEDIUM | typeof RES_CNN_SMALL;
 
 /** Output channels of the stem conv, of the residual stage's convs, and of the band head. */
 export interface ResCnnWidths {
@@ -27,8 +30,9 @@ export interface ResCnnWidths {
   head: number;
 }
 
-export const RES_CNN_WIDTHS: Readonly<Record<typeof RES_CNN | typeof RES_CNN_SMALL, ResCnnWidths>> = {
+export const RES_CNN_WIDTHS: Readonly<Record<ResCnnVariant, ResCnnWidths>> = {
   [RES_CNN]: { stem: 16, body: 32, head: 64 },
+  [RES_CNN_MEDIUM]: { stem: 12, body: 24, head: 64 },
   [RES_CNN_SMALL]: { stem: 8, body: 16, head: 64 },
 };
 
@@ -36,8 +40,8 @@ export function buildResCnn(options: {
   seed: number;
   inputShape: readonly [number, number, number];
   bnMomentum?: number;
-  /** Which width set (and model name): res-cnn (default) or res-cnn-small. */
-  variant?: typeof RES_CNN | typeof RES_CNN_SMALL;
+  /** Which width set (and model name): res-cnn (default), res-cnn-medium or res-cnn-small. */
+  variant?: ResCnnVariant;
 }): tf.LayersModel {
   const { seed, inputShape, bnMomentum = 0.9, variant = RES_CNN } = options;
   const widths = RES_CNN_WIDTHS[variant];

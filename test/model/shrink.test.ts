@@ -2,7 +2,7 @@ import * as tf from '../../shared/tf';
 import { initTf } from '../../adapters/tf-backend';
 import { architectureOfWeights, buildArchitecture, snapshotWeights } from '../../shared/model/architecture';
 import { predictFeatures } from '../../shared/model/classifier';
-import { RES_CNN, RES_CNN_SMALL } from '../../shared/model/res-cnn';
+import { RES_CNN, RES_CNN_MEDIUM, RES_CNN_SMALL } from '../../shared/model/res-cnn';
 import { shrinkResCnn, topChannels } from '../../shared/model/shrink';
 import { trainSession } from '../../shared/model/train';
 import { Rng } from '../../shared/rng';
@@ -40,7 +40,7 @@ describe('res-cnn-small and shrinking a res-cnn into it', () => {
     await initTf();
   });
 
-  it('res-cnn-small has about a quarter of the convolution work and is recognised by its weights', () => {
+  it('res-cnn-small has about a quarter of the convolution work, res-cnn-medium about half, each recognised by its weights', () => {
     const small = buildArchitecture(RES_CNN_SMALL, { seed: 1, inputShape: SHAPE });
     const full = buildArchitecture(RES_CNN, { seed: 1, inputShape: SHAPE });
     expect(small.name).toBe(RES_CNN_SMALL);
@@ -54,9 +54,16 @@ describe('res-cnn-small and shrinking a res-cnn into it', () => {
         }, 0);
     expect(convMacs(full)).toBeGreaterThan(13e6);
     expect(convMacs(small) / convMacs(full)).toBeLessThan(0.3);
+    // res-cnn-medium (three quarters of the channels): a little over half the work.
+    const medium = buildArchitecture(RES_CNN_MEDIUM, { seed: 1, inputShape: SHAPE });
+    expect(medium.name).toBe(RES_CNN_MEDIUM);
+    expect(convMacs(medium) / convMacs(full)).toBeGreaterThan(0.5);
+    expect(convMacs(medium) / convMacs(full)).toBeLessThan(0.62);
     expect(architectureOfWeights(snapshotWeights(small), SHAPE)).toBe(RES_CNN_SMALL);
+    expect(architectureOfWeights(snapshotWeights(medium), SHAPE)).toBe(RES_CNN_MEDIUM);
     expect(architectureOfWeights(snapshotWeights(full), SHAPE)).toBe(RES_CNN);
     small.dispose();
+    medium.dispose();
     full.dispose();
   });
 
