@@ -237,24 +237,6 @@ function riseOverReference(levels: Float32Array, t: number, bands: number, ref: 
   const half = Math.floor(o.maxFilterBands / 2);
   const row = t * bands;
   let acc = 0;
-  if (half === 1) {
-    // The default 3-band filter with the neighbours in registers (the same maxima: ref >= 0, so a missing
-    // neighbour at either end counts as 0): the hottest loop of onset detection.
-    let before = 0;
-    let here = ref[0];
-    for (let b = 0; b < bands; b++) {
-      const after = b + 1 < bands ? ref[b + 1] : 0;
-      const level = levels[row + b];
-      if (level > 0) {
-        let m = before > here ? before : here;
-        if (after > m) m = after;
-        if (level > m + o.minBandRiseDb) acc += level - m - o.minBandRiseDb;
-      }
-      before = here;
-      here = after;
-    }
-    return acc / bands;
-  }
   for (let b = 0; b < bands; b++) {
     const level = levels[row + b];
     if (level <= 0) continue;
