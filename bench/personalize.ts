@@ -32,7 +32,7 @@ import { DEFAULT_PERSONALIZE_CONFIG, generateClips, LabelledSamples, Personalize
 /** Variants compared; each changes one thing from the default recipe. */
 const CONFIGS: Record<string, Partial<PersonalizeConfig>> = {
   default: {},
-  'l2sp-0.01': { l2sp: 0.01 },
+  'l2sp-0.1': { l2sp: 0.1 },
   'l2sp-1': { l2sp: 1 },
   'no-l2sp': { l2sp: 0 },
   'no-replay': { replayPerClass: 0 },
@@ -40,6 +40,7 @@ const CONFIGS: Record<string, Partial<PersonalizeConfig>> = {
   'fewer-steps': { steps: 60 },
   'head-lr-1e-2': { learningRate: 1e-2, l2sp: 0.001 },
   'shot-heavy': { shotExamplesPerClass: 96, l2sp: 0.001 },
+  'shots-96': { shotExamplesPerClass: 96 },
   'all-layers': { trainLayers: 'all', learningRate: 3e-4, steps: 60 },
 };
 

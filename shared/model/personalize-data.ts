@@ -42,13 +42,13 @@ export interface PersonalizeConfig {
   minShotsPerClass: number;
 }
 
-/** Chosen on the leave-one-out measurement in bench/personalize.ts (docs/model.md, "Your own guitar"). */
+/** Chosen on the leave-one-out measurement in bench/personalize.ts (docs/model.md, "Personalisation"; re-chosen for default-17). */
 export const DEFAULT_PERSONALIZE_CONFIG: Readonly<PersonalizeConfig> = Object.freeze({
   trainLayers: 'head',
   steps: 150,
   batchSize: 32,
   learningRate: 1e-3,
-  l2sp: 0.1,
+  l2sp: 0.01,
   shotExamplesPerClass: 32,
   replayPerClass: 32,
   holdoutPerClass: 20,
