@@ -27,7 +27,7 @@ import { checkInputFile, checkModelDir, naming } from '../inputs';
 
 const HELP = `Usage: buzzfinder report <take.wav> [--model <dir>] [--json] [--html <out.html>] [--overlap ${OVERLAP_POLICIES.join('|')}] [--reject-clicks]
 
-Finds every note in the take, estimates its pitch and classifies its 2 s clip (0.1 s before the onset).
+Finds every note in the take, estimates its pitch and classifies its 2 s clip (from 0.12 s before the onset).
   --model <dir>   model folder (default: the bundled model, $BUZZFINDER_DEFAULT_MODEL_DIR or models/default)
   --json          print the report as JSON (format "buzzfinder-report", version 2; see docs/report.md)
   --html FILE     also write the take page as one self-contained HTML file (waveform, coloured notes, listen,

@@ -1,6 +1,7 @@
 /**
- * Cutting a note's model clip out of a take: CLIP_SAMPLES samples starting PRE_ONSET_SECONDS before the onset
- * (the original project's window). Outside the take the clip is zero — never shorter, never garbage.
+ * Cutting a note's model clip out of a take: CLIP_SAMPLES samples starting REPORT_PRE_ONSET_SECONDS before the
+ * onset (the original project's window started 0.1 s before; see constants.ts for the 20 ms more). Outside the take
+ * the clip is zero — never shorter, never garbage.
  *
  * When the next note starts inside the window, `overlap` decides what the clip holds after it:
  * - 'keep': the take as it is (the original project's behaviour),
@@ -8,13 +9,13 @@
  * - 'mask': zero from the next onset on (minus a 5 ms guard for the next attack's pre-ring).
  * Which one classifies fast passages best was measured (docs/report.md); DEFAULT_OVERLAP_POLICY is the winner.
  */
-import { CLIP_SAMPLES, PRE_ONSET_SECONDS, SAMPLE_RATE } from '../constants';
+import { CLIP_SAMPLES, REPORT_PRE_ONSET_SECONDS, SAMPLE_RATE } from '../constants';
 
 export const OVERLAP_POLICIES = ['keep', 'fade', 'mask'] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 export const DEFAULT_OVERLAP_POLICY: OverlapPolicy = 'keep';
 
-export const PRE_ONSET_SAMPLES = Math.round(PRE_ONSET_SECONDS * SAMPLE_RATE); // 2205
+export const REPORT_PRE_ONSET_SAMPLES = Math.round(REPORT_PRE_ONSET_SECONDS * SAMPLE_RATE); // 2646
 const FADE_SAMPLES = Math.round(0.03 * SAMPLE_RATE);
 const MASK_GUARD_SAMPLES = Math.round(0.005 * SAMPLE_RATE);
 
@@ -26,7 +27,7 @@ export interface ClipWindow {
 }
 
 export function clipWindow(onsetSample: number): ClipWindow {
-  const start = Math.round(onsetSample) - PRE_ONSET_SAMPLES;
+  const start = Math.round(onsetSample) - REPORT_PRE_ONSET_SAMPLES;
   return { start, end: start + CLIP_SAMPLES };
 }
 
@@ -78,9 +79,9 @@ export function cutClip(options: {
   if (overlap !== 'keep' && next !== null && next !== undefined && Number.isFinite(next)) {
     const cut = Math.round(next) - start; // clip index of the next onset
     if (overlap === 'mask') {
-      clip.fill(0, Math.max(PRE_ONSET_SAMPLES + 1, Math.min(CLIP_SAMPLES, cut - MASK_GUARD_SAMPLES)));
+      clip.fill(0, Math.max(REPORT_PRE_ONSET_SAMPLES + 1, Math.min(CLIP_SAMPLES, cut - MASK_GUARD_SAMPLES)));
     } else {
-      const fadeStart = Math.max(PRE_ONSET_SAMPLES + 1, cut);
+      const fadeStart = Math.max(REPORT_PRE_ONSET_SAMPLES + 1, cut);
       for (let i = 0; i < FADE_SAMPLES && fadeStart + i < CLIP_SAMPLES; i++) clip[fadeStart + i] *= 0.5 + 0.5 * Math.cos((Math.PI * (i + 1)) / FADE_SAMPLES);
       if (fadeStart + FADE_SAMPLES < CLIP_SAMPLES) clip.fill(0, fadeStart + FADE_SAMPLES);
     }

@@ -9,13 +9,13 @@ import { describeSegment } from '../features/descriptors';
 import { ClipLevels, measureClipLevels } from '../no-note';
 import { NOTE_PITCH_DEFAULTS, NotePitchEstimator } from '../pitch/note-pitch';
 import { roundedPitch } from '../pitch/notes';
-import { clipWindow, cutClip, OverlapPolicy, PRE_ONSET_SAMPLES } from './clips';
+import { clipWindow, cutClip, OverlapPolicy, REPORT_PRE_ONSET_SAMPLES } from './clips';
 import type { ReportNote } from './schema';
 
 /** The note's own segment for level and pitch: onset to next onset, at most this long. */
 const SEGMENT_MAX_SAMPLES = SAMPLE_RATE;
 /** Pitch compares the note with what rang just before it: a window keeps this much before its onset. */
-export const NOTE_LOOK_BACK_SAMPLES = Math.max(PRE_ONSET_SAMPLES, Math.ceil(NOTE_PITCH_DEFAULTS.maxSec * SAMPLE_RATE) + 1);
+export const NOTE_LOOK_BACK_SAMPLES = Math.max(REPORT_PRE_ONSET_SAMPLES, Math.ceil(NOTE_PITCH_DEFAULTS.maxSec * SAMPLE_RATE) + 1);
 const DESCRIPTOR_FRAME = 2048;
 const DESCRIPTOR_SKIP = Math.round(NOTE_PITCH_DEFAULTS.skipSec * SAMPLE_RATE);
 

@@ -32,7 +32,7 @@ export interface ReportNote {
   index: number;
   /** Detected attack time, seconds from the start of the take. */
   onsetSec: number;
-  /** The model's 2 s window [onset − 0.1, onset + 1.9], clamped to the take (outside it the clip is zero-padded). */
+  /** The model's 2 s window [onset − 0.12, onset + 1.88] (REPORT_PRE_ONSET_SECONDS), clamped to the take (outside it the clip is zero-padded). */
   startSec: number;
   endSec: number;
   label: ToneClass;

@@ -84,7 +84,7 @@ describe('buildTakeReport', () => {
     expect(classifier.takeOffsets).toHaveLength(classifier.clips.length);
     classifier.clips.forEach((clip, i) => {
       const at = classifier.takeOffsets[i];
-      expect(at).toBe(Math.round(report.notes[i].onsetSec * SR) - 2205);
+      expect(at).toBe(Math.round(report.notes[i].onsetSec * SR) - 2646); // 0.12 s before the onset
       const expected = Float32Array.from({ length: CLIP_SAMPLES }, (_, k) => (at! + k >= 0 && at! + k < take.samples.length ? take.samples[at! + k] : 0));
       expect(clip).toEqual(expected);
     });

@@ -1,26 +1,27 @@
 import { CLIP_SAMPLES, SAMPLE_RATE } from '../../shared/constants';
-import { PRE_ONSET_SAMPLES, clipWindow, cutClip } from '../../shared/report/clips';
+import { REPORT_PRE_ONSET_SAMPLES, clipWindow, cutClip } from '../../shared/report/clips';
 
 const SR = SAMPLE_RATE;
 /** A ramp whose value is its own index + 1: any sample in a clip tells where it came from. */
 const take = Float32Array.from({ length: SR * 5 }, (_, i) => i + 1);
 
 describe('cutClip', () => {
-  it('cuts 0.1 s before to 1.9 s after the onset', () => {
+  it('cuts 0.12 s before to 1.88 s after the onset', () => {
     const onset = SR * 2;
     const clip = cutClip({ source: take, onsetSample: onset, overlap: 'keep' });
     expect(clip.length).toBe(CLIP_SAMPLES);
-    expect(clip[0]).toBe(onset - PRE_ONSET_SAMPLES + 1);
-    expect(clip[PRE_ONSET_SAMPLES]).toBe(onset + 1);
-    expect(clip[CLIP_SAMPLES - 1]).toBe(onset - PRE_ONSET_SAMPLES + CLIP_SAMPLES);
-    expect(clipWindow(onset)).toEqual({ start: onset - 2205, end: onset - 2205 + 44100 });
+    expect(clip[0]).toBe(onset - REPORT_PRE_ONSET_SAMPLES + 1);
+    expect(clip[REPORT_PRE_ONSET_SAMPLES]).toBe(onset + 1);
+    expect(clip[CLIP_SAMPLES - 1]).toBe(onset - REPORT_PRE_ONSET_SAMPLES + CLIP_SAMPLES);
+    expect(REPORT_PRE_ONSET_SAMPLES).toBe(2646);
+    expect(clipWindow(onset)).toEqual({ start: onset - 2646, end: onset - 2646 + 44100 });
   });
 
   it('zero-pads an onset at 0.02 s (window starts before the take)', () => {
     const onset = Math.round(0.02 * SR); // 441
     const clip = cutClip({ source: take, onsetSample: onset });
     expect(clip.length).toBe(CLIP_SAMPLES);
-    const pad = PRE_ONSET_SAMPLES - onset; // 1764 zeros
+    const pad = REPORT_PRE_ONSET_SAMPLES - onset; // 2205 zeros
     expect(Array.from(clip.subarray(0, pad)).every((v) => v === 0)).toBe(true);
     expect(clip[pad]).toBe(1); // the take's first sample
     expect(clip[CLIP_SAMPLES - 1]).toBe(CLIP_SAMPLES - pad);
@@ -30,10 +31,10 @@ describe('cutClip', () => {
     const onset = take.length - Math.round(0.3 * SR);
     const clip = cutClip({ source: take, onsetSample: onset });
     expect(clip.length).toBe(CLIP_SAMPLES);
-    const real = take.length - (onset - PRE_ONSET_SAMPLES); // 0.4 s of audio
+    const real = take.length - (onset - REPORT_PRE_ONSET_SAMPLES); // 0.42 s of audio
     expect(clip[real - 1]).toBe(take.length);
     expect(Array.from(clip.subarray(real)).every((v) => v === 0)).toBe(true);
-    expect(real).toBe(Math.round(0.4 * SR));
+    expect(real).toBe(Math.round(0.42 * SR));
   });
 
   it('reads from a ring-buffer window of the take (sourceOffset) exactly as from the whole take', () => {
@@ -46,7 +47,7 @@ describe('cutClip', () => {
   it('applies the overlap policy after the next onset', () => {
     const onset = SR;
     const next = onset + Math.round(0.5 * SR);
-    const at = next - (onset - PRE_ONSET_SAMPLES); // clip index of the next onset
+    const at = next - (onset - REPORT_PRE_ONSET_SAMPLES); // clip index of the next onset
     const keep = cutClip({ source: take, onsetSample: onset, nextOnsetSample: next, overlap: 'keep' });
     const mask = cutClip({ source: take, onsetSample: onset, nextOnsetSample: next, overlap: 'mask' });
     const fade = cutClip({ source: take, onsetSample: onset, nextOnsetSample: next, overlap: 'fade' });

@@ -34,9 +34,9 @@ describe('note windows', () => {
   it('is complete once the clip and the one-second segment have been read', () => {
     const onset = 3 * SAMPLE_RATE;
     expect(noteWindowComplete(onset, onset + SAMPLE_RATE - 1)).toBe(false);
-    // The clip runs 1.9 s past the onset (2 s from 0.1 s before it): that is what decides.
-    expect(noteWindowComplete(onset, onset + Math.round(1.9 * SAMPLE_RATE) - 1)).toBe(false);
-    expect(noteWindowComplete(onset, onset + Math.round(1.9 * SAMPLE_RATE))).toBe(true);
-    expect(noteWindowSpan(onset, { from: 0, to: onset + 5 * SAMPLE_RATE })).toEqual({ from: onset - NOTE_LOOK_BACK_SAMPLES, to: onset + Math.round(1.9 * SAMPLE_RATE) });
+    // The clip runs 1.88 s past the onset (2 s from 0.12 s before it): that is what decides.
+    expect(noteWindowComplete(onset, onset + Math.round(1.88 * SAMPLE_RATE) - 1)).toBe(false);
+    expect(noteWindowComplete(onset, onset + Math.round(1.88 * SAMPLE_RATE))).toBe(true);
+    expect(noteWindowSpan(onset, { from: 0, to: onset + 5 * SAMPLE_RATE })).toEqual({ from: onset - NOTE_LOOK_BACK_SAMPLES, to: onset + Math.round(1.88 * SAMPLE_RATE) });
   });
 });
