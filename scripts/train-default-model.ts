@@ -5,9 +5,10 @@
  *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--from models/default] [--out models/default] [--budget-min 20]
  *     [--architecture seed-cnn|res-cnn|res-cnn-medium|res-cnn-small] [--pipeline none|per-clip-standardize|log-mel|log-mel-band]
  *     [--lr-decay 0.5 (on plateau)] [--label-smoothing 0.1] [--mixup 0.3] [--spec-augment 2,8,2,8 (time masks, max width, band masks, max width)]
- *     [--distill <teacher model dir> --distill-weight 0.5] [--extra-train <dataset dir> ... [--extra-train-source soundfont]]
+ *     [--distill <teacher model dir> ... --distill-weight 0.5] [--extra-train <dataset dir> ... [--extra-train-source soundfont]]
  * With --from and an --architecture other than the parent's (res-cnn -> res-cnn-small), the parent is shrunk
- * (shrink.ts) and the narrow network continues from there; --distill adds a teacher's probabilities to the targets.
+ * (shrink.ts) and the narrow network continues from there; --distill adds a teacher's probabilities to the targets
+ * (given more than once: the mean of the teachers' probabilities, an ensemble teacher).
  * --extra-train adds the training split of other datasets (validation and test stay --data's), only the clips of one
  * source with --extra-train-source (e.g. more recorded notes without shifting the synthetic clips' class balance).
  * The real clips in ../shared/reference/real-clips are evaluated (reported), never trained or tuned on.
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
       from: { type: 'string' },
       version: { type: 'string' },
       architecture: { type: 'string' },
-      distill: { type: 'string' },
+      distill: { type: 'string', multiple: true, default: [] },
       'distill-weight': { type: 'string', default: '0.5' },
       'extra-train': { type: 'string', multiple: true, default: [] },
       'extra-train-source': { type: 'string' },
@@ -123,14 +124,22 @@ async function main(): Promise<void> {
   }
   const sets = buildSplitFeatureSets({ pipeline, clips, onProgress: (s, d, t) => d === t && log(`features ${s}: ${t}`) });
   let teacherProbs: Float32Array | undefined;
-  if (values.distill) {
-    const teacher = await loadModelArtifact(new LocalFolderStore(path.resolve(values.distill)), '');
-    if (JSON.stringify(teacher.metadata.featurePipeline) !== JSON.stringify(pipeline)) throw new Error('--distill: the teacher must use the same feature pipeline');
-    config.distillation = { teacher: `${teacher.metadata.name}@${teacher.metadata.version}`, weight: Number(values['distill-weight']) };
-    const network = InferenceNetwork.compile(teacher.model);
-    teacherProbs = predictFeatures(network, sets.train.x, sets.train.n);
-    network.dispose();
-    teacher.model.dispose();
+  if (values.distill.length > 0) {
+    const names: string[] = [];
+    for (const dir of values.distill) {
+      const teacher = await loadModelArtifact(new LocalFolderStore(path.resolve(dir)), '');
+      if (JSON.stringify(teacher.metadata.featurePipeline) !== JSON.stringify(pipeline)) throw new Error('--distill: every teacher must use the same feature pipeline');
+      names.push(`${teacher.metadata.name}@${teacher.metadata.version}`);
+      const network = InferenceNetwork.compile(teacher.model);
+      const probs = predictFeatures(network, sets.train.x, sets.train.n);
+      network.dispose();
+      teacher.model.dispose();
+      // Several teachers: the mean of their probabilities.
+      if (!teacherProbs) teacherProbs = probs;
+      else for (let i = 0; i < probs.length; i++) teacherProbs[i] += probs[i];
+    }
+    if (names.length > 1) for (let i = 0; i < teacherProbs!.length; i++) teacherProbs![i] /= names.length;
+    config.distillation = { teacher: names.join(' + '), weight: Number(values['distill-weight']) };
     log(`distilling ${config.distillation.teacher} (weight ${config.distillation.weight}) on ${sets.train.n} training clips`);
   }
   const started = Date.now();

@@ -41,7 +41,8 @@ export interface TrainingConfig {
   specAugment?: SpecAugmentConfig;
   /**
    * Knowledge distillation: each training target is (1 - weight) x its (smoothed) label + weight x the teacher
-   * model's probabilities for that clip (given to trainSession as teacherProbs). Validation loss stays on labels.
+   * model's probabilities for that clip (given to trainSession as teacherProbs; with several teachers, 'a + b', their
+   * mean). Validation loss stays on labels.
    */
   distillation?: { teacher: string; weight: number };
 }
