@@ -19,6 +19,7 @@ import { REPO_ROOT } from '../adapters/config';
 import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf, tfBackendName } from '../adapters/tf-backend';
 import { evaluateRealClips } from '../cli/real-clips';
+import { CLASSES } from '../shared/constants';
 import { loadDataset } from '../shared/dataset/read';
 import { leakedGroups } from '../shared/dataset/splits';
 import { PIPELINE_CHOICES } from '../shared/features/pipeline';
@@ -125,6 +126,8 @@ async function main(): Promise<void> {
   const sets = buildSplitFeatureSets({ pipeline, clips, onProgress: (s, d, t) => d === t && log(`features ${s}: ${t}`) });
   let teacherProbs: Float32Array | undefined;
   if (values.distill.length > 0) {
+    // Several teachers: the mean of their probabilities.
+    const mean = new Float32Array(sets.train.n * CLASSES.length);
     const names: string[] = [];
     for (const dir of values.distill) {
       const teacher = await loadModelArtifact(new LocalFolderStore(path.resolve(dir)), '');
@@ -134,11 +137,10 @@ async function main(): Promise<void> {
       const probs = predictFeatures(network, sets.train.x, sets.train.n);
       network.dispose();
       teacher.model.dispose();
-      // Several teachers: the mean of their probabilities.
-      if (!teacherProbs) teacherProbs = probs;
-      else for (let i = 0; i < probs.length; i++) teacherProbs[i] += probs[i];
+      for (let i = 0; i < mean.length; i++) mean[i] += probs[i];
     }
-    if (names.length > 1) for (let i = 0; i < teacherProbs!.length; i++) teacherProbs![i] /= names.length;
+    for (let i = 0; i < mean.length; i++) mean[i] /= names.length;
+    teacherProbs = mean;
     config.distillation = { teacher: names.join(' + '), weight: Number(values['distill-weight']) };
     log(`distilling ${config.distillation.teacher} (weight ${config.distillation.weight}) on ${sets.train.n} training clips`);
   }

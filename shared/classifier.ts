@@ -15,7 +15,8 @@ export interface ModelIdentity {
 export interface ClipClassifier {
   readonly identity: ModelIdentity;
   /**
-   * Each clip: CLIP_SAMPLES mono samples at SAMPLE_RATE (onset at 0.1 s). Probabilities in CLASSES order.
+   * Each clip: CLIP_SAMPLES mono samples at SAMPLE_RATE, the onset near its start (training clips: PRE_ONSET_SECONDS;
+   * report clips: REPORT_PRE_ONSET_SECONDS). Probabilities in CLASSES order.
    * `placement` (clips cut from one take) only saves work: the results are the same without it.
    */
   classifyClips(clips: Float32Array[], placement?: ClipPlacement): Promise<ClassProbabilities[]>;

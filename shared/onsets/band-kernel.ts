@@ -28,9 +28,8 @@ export interface BinFilterbank {
 
 const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
-/** Kernel tables for `size`-point frames (a power of two >= 32) and `filterbank`. */
-function tables(size: number, filterbank: BinFilterbank) {
-  const { rev, twiddles, split } = fftKernelTables(size);
+/** The filterbank as the kernel reads it: per band its first bin's byte offset and weight count, then all weights. */
+function bandTables(filterbank: BinFilterbank) {
   const nBands = filterbank.weights.length;
   const bands = new Int32Array(2 * nBands);
   const weights: number[] = [];
@@ -39,7 +38,48 @@ function tables(size: number, filterbank: BinFilterbank) {
     bands[2 * b + 1] = filterbank.weights[b].length;
     for (const w of filterbank.weights[b]) weights.push(w);
   }
-  return { rev, twiddles, split, bands, weights: Float64Array.from(weights), nBands };
+  return { bands, weights: Float64Array.from(weights), nBands };
+}
+
+/** Where the power stage's inputs and buffers sit in a kernel's memory (both kernels lay them out alike). */
+interface PowerAddresses {
+  win: number;
+  rev: number;
+  tw: number;
+  split: number;
+  re: number;
+  im: number;
+  spec: number;
+}
+
+/** Sizes that both kernels take (power of two >= 32) with a window of that length. */
+function supportedFrame(size: number, window: Float64Array): boolean {
+  return Number.isInteger(size) && size >= 32 && (size & (size - 1)) === 0 && window.length === size;
+}
+
+/**
+ * Lays out a kernel's memory from byte 0: the window, the FFT tables and the work and spectrum buffers, then the
+ * caller's `extra` regions (16-byte aligned); grows the memory and writes the window and tables. `end` is the first
+ * free byte.
+ */
+function placePowerStage<K extends string>(memory: WasmMemory, size: number, window: Float64Array, extra: Record<K, number>): { power: PowerAddresses; extra: Record<K, number>; end: number } {
+  const { rev, twiddles, split } = fftKernelTables(size);
+  const m = size / 2;
+  let at = 0;
+  const take = (bytes: number) => {
+    const a = at;
+    at += align(bytes);
+    return a;
+  };
+  const power = { win: take(size * 8), rev: take(rev.byteLength), tw: take(twiddles.byteLength), split: take(split.byteLength), re: take(m * 8), im: take(m * 8), spec: take((m + 2) * 8) };
+  const placed = Object.fromEntries(Object.entries<number>(extra).map(([k, bytes]) => [k, take(bytes)])) as Record<K, number>;
+  ensureWasmMemory(memory, at);
+  const buf = memory.buffer;
+  new Float64Array(buf, power.win, size).set(window);
+  new Int32Array(buf, power.rev, rev.length).set(rev);
+  new Float64Array(buf, power.tw, twiddles.length).set(twiddles);
+  new Float64Array(buf, power.split, split.length).set(split);
+  return { power, extra: placed, end: at };
 }
 
 /** One kernel instance with its own memory; mutable: one tracker uses it at a time. */
@@ -48,47 +88,24 @@ export class BandKernel {
   readonly bands: number;
   private readonly fn: BandFramesFn;
   private readonly memory: WasmMemory;
-  private readonly addr: { win: number; rev: number; tw: number; split: number; re: number; im: number; spec: number; bands: number; weights: number; end: number };
+  private readonly addr: PowerAddresses & { bands: number; weights: number; end: number };
 
   private constructor(exports: { memory: WasmMemory; bandFrames: BandFramesFn }, size: number, window: Float64Array, filterbank: BinFilterbank) {
     this.fn = exports.bandFrames;
     this.memory = exports.memory;
     this.size = size;
-    const t = tables(size, filterbank);
+    const t = bandTables(filterbank);
     this.bands = t.nBands;
-    const m = size / 2;
-    let at = 0;
-    const take = (bytes: number) => {
-      const a = at;
-      at += align(bytes);
-      return a;
-    };
-    this.addr = {
-      win: take(size * 8),
-      rev: take(t.rev.byteLength),
-      tw: take(t.twiddles.byteLength),
-      split: take(t.split.byteLength),
-      re: take(m * 8),
-      im: take(m * 8),
-      spec: take((m + 2) * 8),
-      bands: take(t.bands.byteLength),
-      weights: take(t.weights.byteLength),
-      end: 0,
-    };
-    this.addr.end = at;
-    ensureWasmMemory(this.memory, at);
+    const placed = placePowerStage(this.memory, size, window, { bands: t.bands.byteLength, weights: t.weights.byteLength });
+    this.addr = { ...placed.power, ...placed.extra, end: placed.end };
     const buf = this.memory.buffer;
-    new Float64Array(buf, this.addr.win, size).set(window);
-    new Int32Array(buf, this.addr.rev, t.rev.length).set(t.rev);
-    new Float64Array(buf, this.addr.tw, t.twiddles.length).set(t.twiddles);
-    new Float64Array(buf, this.addr.split, t.split.length).set(t.split);
     new Int32Array(buf, this.addr.bands, t.bands.length).set(t.bands);
     new Float64Array(buf, this.addr.weights, t.weights.length).set(t.weights);
   }
 
   /** A kernel, or null where WebAssembly SIMD is unavailable or the size is unsupported (not a power of two >= 32). */
   static create(size: number, window: Float64Array, filterbank: BinFilterbank): BandKernel | null {
-    if (!Number.isInteger(size) || size < 32 || (size & (size - 1)) !== 0 || window.length !== size) return null;
+    if (!supportedFrame(size, window)) return null;
     const module = compiledModule();
     if (module === null) return null;
     return new BandKernel(instantiateWasm(module).exports as { memory: WasmMemory; bandFrames: BandFramesFn }, size, window, filterbank);
@@ -128,7 +145,7 @@ export class PowerSpectrumKernel {
   readonly size: number;
   readonly bins: number;
   private readonly fn: PowerFn;
-  private readonly addr: { win: number; rev: number; tw: number; split: number; re: number; im: number; out: number; frame: number };
+  private readonly addr: PowerAddresses & { frame: number };
   /** The input frame (float32, not yet windowed): fill it, then call `powerOfFrame`. */
   readonly frame: Float32Array;
   private readonly out: Float64Array;
@@ -137,27 +154,16 @@ export class PowerSpectrumKernel {
     this.fn = exports.power;
     this.size = size;
     this.bins = size / 2 + 1;
-    const { rev, twiddles, split } = fftKernelTables(size);
-    let at = 0;
-    const take = (bytes: number) => {
-      const a = at;
-      at += align(bytes);
-      return a;
-    };
-    this.addr = { win: take(size * 8), rev: take(rev.byteLength), tw: take(twiddles.byteLength), split: take(split.byteLength), re: take(size * 4), im: take(size * 4), out: take((size / 2 + 2) * 8), frame: take(size * 4) };
-    ensureWasmMemory(exports.memory, this.addr.frame + size * 4);
+    const placed = placePowerStage(exports.memory, size, window, { frame: size * 4 });
+    this.addr = { ...placed.power, ...placed.extra };
     const buf = exports.memory.buffer;
-    new Float64Array(buf, this.addr.win, size).set(window);
-    new Int32Array(buf, this.addr.rev, rev.length).set(rev);
-    new Float64Array(buf, this.addr.tw, twiddles.length).set(twiddles);
-    new Float64Array(buf, this.addr.split, split.length).set(split);
     this.frame = new Float32Array(buf, this.addr.frame, size);
-    this.out = new Float64Array(buf, this.addr.out, this.bins);
+    this.out = new Float64Array(buf, this.addr.spec, this.bins);
   }
 
   /** A kernel for `size`-point frames times `window`, or null where WebAssembly SIMD is unavailable or the size is unsupported. */
   static create(size: number, window: Float64Array): PowerSpectrumKernel | null {
-    if (!Number.isInteger(size) || size < 32 || (size & (size - 1)) !== 0 || window.length !== size) return null;
+    if (!supportedFrame(size, window)) return null;
     const module = compiledModule();
     if (module === null) return null;
     return new PowerSpectrumKernel(instantiateWasm(module).exports as { memory: WasmMemory; power: PowerFn }, size, window);
@@ -166,7 +172,7 @@ export class PowerSpectrumKernel {
   /** |FFT(frame · window)|^2, bins 0..N/2, as a view that the next call overwrites. */
   powerOfFrame(): Float64Array {
     const a = this.addr;
-    this.fn(a.frame, a.win, a.rev, a.re, a.im, this.size / 2, a.tw, a.split, a.out);
+    this.fn(a.frame, a.win, a.rev, a.re, a.im, this.size / 2, a.tw, a.split, a.spec);
     return this.out;
   }
 }
