@@ -197,8 +197,11 @@ export function createRetrainHandler(deps: RetrainDeps): (event: MessagePublishe
     }
 
     // 2. Take the lease (create-only, or take over an expired one with its generation).
-    const lease = await acquireLease(deps.models, keys.lock, { owner: randomUUID(), step, now: now(), leaseSec });
-    if (!lease) throw new JobBusyError(`job ${jobId} is being worked on by another invocation`);
+    const owner = randomUUID();
+    const acquired = await acquireLease(deps.models, keys.lock, { owner, step, now: now(), leaseSec });
+    if (!acquired) throw new JobBusyError(`job ${jobId} is being worked on by another invocation`);
+    // Renewed while this invocation works, so a step longer than the lease (a slow machine) is never taken over.
+    const lease = keepLeaseAlive(deps.models, keys.lock, acquired.generation, { owner, step, leaseSec, now });
     try {
       // Re-read under the lease: another invocation may have advanced the job before we got it.
       current = await readStatus(deps.models, keys.status);
@@ -257,7 +260,7 @@ export function createRetrainHandler(deps: RetrainDeps): (event: MessagePublishe
           now,
         });
         // 4. Still ours? Then the checkpoint, conditional on the generation we started from.
-        if (!(await stillHeld(deps.models, keys.lock, lease.generation))) {
+        if (!(await lease.held())) {
           session.result?.model.dispose();
           log('WARNING', 'retrain: lease lost during training; discarding this session', ctx);
           return 'lost-lease';
@@ -280,6 +283,11 @@ export function createRetrainHandler(deps: RetrainDeps): (event: MessagePublishe
         }
         // 5b. Done: quality gate + registration, exactly once (the 'registering' state marks the attempt).
         if (!resumesRegistration(status)) await saveStatus({ ...status, ...progress, state: 'registering', step: step + 1, continuationPublished: true });
+        if (!(await lease.held())) {
+          session.result.model.dispose();
+          log('WARNING', 'retrain: lease lost before registering; the next delivery of this step registers', ctx);
+          return 'lost-lease';
+        }
         let registered: JobStatus['registered'];
         try {
           registered = await deps.register({ trained: session.result, jobId, request, config: session.checkpoint.config, data });
@@ -298,7 +306,8 @@ export function createRetrainHandler(deps: RetrainDeps): (event: MessagePublishe
         return 'failed';
       }
     } finally {
-      await deps.models.delete(keys.lock, { ifGenerationMatch: lease.generation }).catch(() => undefined);
+      lease.stop();
+      await deps.models.delete(keys.lock, { ifGenerationMatch: lease.generation() }).catch(() => undefined);
     }
   };
 }
@@ -334,6 +343,34 @@ async function acquireLease(store: ObjectStore, key: string, options: { owner: s
   }
 }
 
-async function stillHeld(store: ObjectStore, key: string, generation: string): Promise<boolean> {
-  return (await store.stat(key))?.generation === generation;
+/**
+ * Renews a held lease every third of its length (compare-and-swap on the generation we wrote last) until stop().
+ * held() is false once a renewal found the lease taken over or gone, or when the stored lease is not ours.
+ */
+function keepLeaseAlive(store: ObjectStore, key: string, generation: string, options: { owner: string; step: number; leaseSec: number; now: () => number }) {
+  let current = generation;
+  let lost = false;
+  let renewing: Promise<void> = Promise.resolve();
+  const renew = async () => {
+    if (lost) return;
+    const lease: Lease = { format: 'buzzfinder-job-lease', owner: options.owner, step: options.step, expiresAt: new Date(options.now() + options.leaseSec * 1000).toISOString() };
+    try {
+      current = (await writeJson(store, key, lease, { ifGenerationMatch: current })).generation;
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) lost = true;
+      // Other errors (a transient storage failure): the next tick tries again; held() still checks the store.
+    }
+  };
+  const timer = setInterval(() => {
+    renewing = renewing.then(renew);
+  }, (options.leaseSec * 1000) / 3);
+  timer.unref?.();
+  return {
+    generation: () => current,
+    held: async () => {
+      await renewing;
+      return !lost && (await store.stat(key))?.generation === current;
+    },
+    stop: () => clearInterval(timer),
+  };
 }

@@ -162,6 +162,39 @@ test('a live lease makes a delivery retry; an expired lease is taken over', asyn
   expect(await deps.models.exists(keys.lock)).toBe(false);
 });
 
+test('a lease is renewed while its step works: a redelivery during a step longer than the lease waits, and the job registers once', async () => {
+  const leaseSec = 0.3;
+  const slow: RetrainDeps = {
+    ...deps,
+    leaseSec,
+    // A step that outlives its lease several times over (a loaded machine).
+    loadTrainingData: async (r) => {
+      await new Promise((done) => setTimeout(done, 1500));
+      return deps.loadTrainingData(r);
+    },
+  };
+  functions.cloudEvent('retrainSlowShortLease', async (e: MessagePublishedEvent) => {
+    outcomes.push(await createRetrainHandler(slow)(e));
+  });
+  const message = { dataset: 'tiny', epochs: 1, jobId: 'renewed' };
+  const first = deliver('retrainSlowShortLease', event(message));
+  await new Promise((done) => setTimeout(done, 4 * leaseSec * 1000)); // the first lease would have expired
+  const again = await deliver('retrainSlowShortLease', event(message));
+  expect(again.status).toBe(500); // job_busy: the platform redelivers later
+  expect((await first).status).toBeLessThan(300);
+  expect(outcomes).toEqual(['succeeded']);
+  const done = await status('renewed');
+  expect(done.state).toBe('succeeded');
+  const registry = await deps.models.list('models/buzzfinder/');
+  const byThisJob = [];
+  for (const o of registry.filter((x) => x.key.endsWith('/metadata.json'))) {
+    const m = await readJson<{ notes?: { jobId?: string } }>(deps.models, o.key);
+    if (m.notes?.jobId === 'renewed') byThisJob.push(o.key);
+  }
+  expect(byThisJob).toHaveLength(1);
+  expect(await deps.models.exists(jobKeys('buzzfinder', 'renewed').lock)).toBe(false);
+}, 30_000);
+
 test('malformed messages are acknowledged with a logged error; a bad dataset fails the job once', async () => {
   for (const bad of ['not json', JSON.stringify({ epochs: 2 }), JSON.stringify({ dataset: 'tiny', epochs: 0 }), JSON.stringify({ dataset: '../x' }), JSON.stringify({ dataset: 'tiny', jobId: 'a/b' }), JSON.stringify({ dataset: 'tiny', extra: 1 })]) {
     const res = await deliver('retrainTest', event(bad));
