@@ -306,7 +306,7 @@ export function createRetrainHandler(deps: RetrainDeps): (event: MessagePublishe
         return 'failed';
       }
     } finally {
-      lease.stop();
+      await lease.stop(); // after any renewal in flight, so the delete names the generation written last
       await deps.models.delete(keys.lock, { ifGenerationMatch: lease.generation() }).catch(() => undefined);
     }
   };
@@ -319,8 +319,12 @@ interface Lease {
   expiresAt: string;
 }
 
+function leaseRecord(options: { owner: string; step: number; now: number; leaseSec: number }): Lease {
+  return { format: 'buzzfinder-job-lease', owner: options.owner, step: options.step, expiresAt: new Date(options.now + options.leaseSec * 1000).toISOString() };
+}
+
 async function acquireLease(store: ObjectStore, key: string, options: { owner: string; step: number; now: number; leaseSec: number }): Promise<{ generation: string } | null> {
-  const lease: Lease = { format: 'buzzfinder-job-lease', owner: options.owner, step: options.step, expiresAt: new Date(options.now + options.leaseSec * 1000).toISOString() };
+  const lease = leaseRecord(options);
   try {
     return { generation: (await writeJson(store, key, lease, { ifGenerationMatch: 0 })).generation };
   } catch (err) {
@@ -345,7 +349,8 @@ async function acquireLease(store: ObjectStore, key: string, options: { owner: s
 
 /**
  * Renews a held lease every third of its length (compare-and-swap on the generation we wrote last) until stop().
- * held() is false once a renewal found the lease taken over or gone, or when the stored lease is not ours.
+ * held() is false once a renewal found the lease taken over or gone, or when the stored lease is not ours. stop() waits
+ * for a renewal in flight, so the generation it leaves is the stored one.
  */
 function keepLeaseAlive(store: ObjectStore, key: string, generation: string, options: { owner: string; step: number; leaseSec: number; now: () => number }) {
   let current = generation;
@@ -353,9 +358,8 @@ function keepLeaseAlive(store: ObjectStore, key: string, generation: string, opt
   let renewing: Promise<void> = Promise.resolve();
   const renew = async () => {
     if (lost) return;
-    const lease: Lease = { format: 'buzzfinder-job-lease', owner: options.owner, step: options.step, expiresAt: new Date(options.now() + options.leaseSec * 1000).toISOString() };
     try {
-      current = (await writeJson(store, key, lease, { ifGenerationMatch: current })).generation;
+      current = (await writeJson(store, key, leaseRecord({ ...options, now: options.now() }), { ifGenerationMatch: current })).generation;
     } catch (err) {
       if (err instanceof PreconditionFailedError) lost = true;
       // Other errors (a transient storage failure): the next tick tries again; held() still checks the store.
@@ -371,6 +375,9 @@ function keepLeaseAlive(store: ObjectStore, key: string, generation: string, opt
       await renewing;
       return !lost && (await store.stat(key))?.generation === current;
     },
-    stop: () => clearInterval(timer),
+    stop: async () => {
+      clearInterval(timer);
+      await renewing;
+    },
   };
 }
