@@ -14,6 +14,7 @@ import { binaryModeRequest } from '../../functions/events';
 import { createRetrainHandler, JobStatus, jobKeys, RetrainDeps, RetrainOutcome } from '../../functions/retrain';
 import { createRuntime } from '../../functions/runtime';
 import { loadCheckpoint } from '../../shared/model/checkpoint';
+import { ModelRegistry } from '../../shared/model/registry';
 import { readJson, writeJson } from '../../shared/storage/types';
 import { captureLogs, saveTinyDataset } from './helpers';
 
@@ -185,13 +186,10 @@ test('a lease is renewed while its step works: a redelivery during a step longer
   expect(outcomes).toEqual(['succeeded']);
   const done = await status('renewed');
   expect(done.state).toBe('succeeded');
-  const registry = await deps.models.list('models/buzzfinder/');
-  const byThisJob = [];
-  for (const o of registry.filter((x) => x.key.endsWith('/metadata.json'))) {
-    const m = await readJson<{ notes?: { jobId?: string } }>(deps.models, o.key);
-    if (m.notes?.jobId === 'renewed') byThisJob.push(o.key);
-  }
-  expect(byThisJob).toHaveLength(1);
+  const registry = new ModelRegistry(deps.models, 'buzzfinder');
+  const byThisJob: string[] = [];
+  for (const version of await registry.list()) if ((await registry.metadata(version)).notes?.jobId === 'renewed') byThisJob.push(version);
+  expect(byThisJob).toEqual([done.registered!.version]);
   expect(await deps.models.exists(jobKeys('buzzfinder', 'renewed').lock)).toBe(false);
 }, 30_000);
 
