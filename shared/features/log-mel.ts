@@ -23,6 +23,12 @@ export interface LogMelParams {
   /** power_to_db floor and dynamic range (dB below the clip's maximum). */
   amin: number;
   topDb: number;
+  /**
+   * Optional: a white-noise floor this many dB under the clip's peak sample, added to the mel power as its expected
+   * value (no randomness). Every clip then has at least that floor, so a nearly noise-free recording looks like the
+   * noisy ones a model learnt from.
+   */
+  noiseFloorDb?: number;
 }
 
 /**
@@ -64,12 +70,13 @@ export const LOG_MEL_PIPELINE: LogMelPipeline = Object.freeze({
 export const LOG_MEL_STD_FLOOR = 1e-3;
 
 const PARAM_KEYS = Object.keys(DEFAULT_LOG_MEL_PARAMS) as (keyof LogMelParams)[];
+const OPTIONAL_PARAM_KEYS: (keyof LogMelParams)[] = ['noiseFloorDb'];
 
 /** Checks a params object from metadata; returns a clean copy or throws FeaturePipelineError naming the problem. */
 export function assertLogMelParams(value: unknown): LogMelParams {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FeaturePipelineError(`${LOG_MEL_PIPELINE_NAME} params must be an object`);
   const p = value as Record<string, unknown>;
-  const extra = Object.keys(p).filter((k) => !(PARAM_KEYS as string[]).includes(k));
+  const extra = Object.keys(p).filter((k) => !([...PARAM_KEYS, ...OPTIONAL_PARAM_KEYS] as string[]).includes(k));
   if (extra.length > 0) throw new FeaturePipelineError(`${LOG_MEL_PIPELINE_NAME} has unknown params: ${extra.join(', ')}`);
   for (const k of PARAM_KEYS) {
     if (typeof p[k] !== 'number' || !Number.isFinite(p[k])) throw new FeaturePipelineError(`${LOG_MEL_PIPELINE_NAME} param ${k} must be a finite number, got ${JSON.stringify(p[k])}`);
@@ -85,6 +92,10 @@ export function assertLogMelParams(value: unknown): LogMelParams {
   if (!(params.fMin >= 0 && params.fMax > params.fMin && params.fMax <= params.sampleRate / 2)) throw bad('fMax', 'need 0 <= fMin < fMax <= sampleRate / 2');
   if (!(params.amin > 0)) throw bad('amin', 'must be > 0');
   if (!(params.topDb > 0)) throw bad('topDb', 'must be > 0');
+  if (p.noiseFloorDb !== undefined) {
+    if (typeof p.noiseFloorDb !== 'number' || !(p.noiseFloorDb >= 20 && p.noiseFloorDb <= 120)) throw bad('noiseFloorDb', 'a number of dB in [20, 120]');
+    params.noiseFloorDb = p.noiseFloorDb;
+  }
   return params;
 }
 
@@ -94,6 +105,7 @@ export function logMelShape(params: LogMelParams): [number, number] {
 }
 
 const plans = new Map<string, MelSpectrogramPlan>();
+const unitNoiseFloors = new Map<MelSpectrogramPlan, Float64Array>();
 
 function planOf(params: LogMelParams): MelSpectrogramPlan {
   const key = JSON.stringify(params);
@@ -103,6 +115,42 @@ function planOf(params: LogMelParams): MelSpectrogramPlan {
     plans.set(key, plan);
   }
   return plan;
+}
+
+/**
+ * Expected mel power per band of white noise of `variance` under `plan` (power 2): each FFT bin of a windowed frame
+ * holds variance * sum(w^2), and a band sums its bins' weights.
+ */
+export function whiteNoiseMelPower(plan: MelSpectrogramPlan, variance: number): Float64Array {
+  let windowEnergy = 0;
+  for (const w of plan.window) windowEnergy += w * w;
+  const { offset, weights } = plan.filterbank.flat;
+  const floor = new Float64Array(plan.nMels);
+  for (let m = 0; m < plan.nMels; m++) {
+    let sum = 0;
+    for (let i = offset[m]; i < offset[m + 1]; i++) sum += weights[i];
+    floor[m] = variance * windowEnergy * sum;
+  }
+  return floor;
+}
+
+function unitNoiseFloorOf(plan: MelSpectrogramPlan): Float64Array {
+  let floor = unitNoiseFloors.get(plan);
+  if (!floor) {
+    floor = whiteNoiseMelPower(plan, 1);
+    unitNoiseFloors.set(plan, floor);
+  }
+  return floor;
+}
+
+/** Adds a white-noise floor `floorDb` under the peak of `clip` to `power` (frames x bands), in place. */
+function addNoiseFloorPower(power: Float64Array, clip: Float32Array, plan: MelSpectrogramPlan, floorDb: number): void {
+  let peak = 0;
+  for (let i = 0; i < clip.length; i++) peak = Math.max(peak, Math.abs(clip[i]));
+  const variance = peak * peak * 10 ** (-floorDb / 10);
+  const unit = unitNoiseFloorOf(plan);
+  const bands = unit.length;
+  for (let i = 0; i < power.length; i++) power[i] += variance * unit[i % bands];
 }
 
 /** In place over `values` (frames x bands, frame-major); `perBand` standardises each band over time instead. */
@@ -143,7 +191,9 @@ export function logMelInto(clip: Float32Array, pipeline: LogMelPipeline, out: Fl
   const [frames, bands] = logMelShape(params);
   if (out.length !== frames * bands) throw new TypeError(`logMel: output holds ${out.length} values, expected ${frames} x ${bands}`);
   const power = new Float64Array(frames * bands);
-  melSpectrogramInto(window, planOf(params), power, compute);
+  const plan = planOf(params);
+  melSpectrogramInto(window, plan, power, compute);
+  if (params.noiseFloorDb !== undefined) addNoiseFloorPower(power, window, plan, params.noiseFloorDb);
   powerToDbInPlace(power, { amin: params.amin, topDb: params.topDb });
   out.set(power);
   standardizeLogMel(out, frames, bands, pipeline.normalization === 'band-standardize');

@@ -1,7 +1,7 @@
 import { CLIP_SAMPLES, SAMPLE_RATE } from '../../shared/constants';
-import { createMelSpectrogramPlan, melSpectrogramInto } from '../../shared/features/spectrogram';
+import { centeredFrameCount, createMelSpectrogramPlan, melSpectrogramInto } from '../../shared/features/spectrogram';
 import { FeatureInputError, FeaturePipelineError } from '../../shared/features/errors';
-import { DEFAULT_LOG_MEL_PARAMS, LOG_MEL_PIPELINE, LogMelPipeline, logMelInto, logMelShape, standardizeLogMel } from '../../shared/features/log-mel';
+import { DEFAULT_LOG_MEL_PARAMS, LOG_MEL_PIPELINE, LogMelPipeline, logMelInto, logMelShape, standardizeLogMel, whiteNoiseMelPower } from '../../shared/features/log-mel';
 import { assertSupportedPipeline, extractFeatureBatch, extractFeatures, pipelineShape, SEED_PIPELINE } from '../../shared/features/pipeline';
 import { Rng } from '../../shared/rng';
 
@@ -143,6 +143,8 @@ describe('log-mel feature pipeline', () => {
     [{ params: { ...DEFAULT_LOG_MEL_PARAMS, fMax: 20000 } }, /fMax=20000/],
     [{ params: { ...DEFAULT_LOG_MEL_PARAMS, power: 1 } }, /unknown params: power/],
     [{ params: { ...DEFAULT_LOG_MEL_PARAMS, topDb: 'x' } }, /topDb must be a finite number/],
+    [{ params: { ...DEFAULT_LOG_MEL_PARAMS, noiseFloorDb: 5 } }, /noiseFloorDb=5/],
+    [{ params: { ...DEFAULT_LOG_MEL_PARAMS, noiseFloorDb: '70' } }, /noiseFloorDb="70"/],
   ])('refuses a descriptor it cannot reproduce: %j', (change, pattern) => {
     let caught: unknown;
     try {
@@ -163,6 +165,57 @@ describe('log-mel feature pipeline', () => {
   });
 });
 
+describe('log-mel noise floor (noiseFloorDb)', () => {
+  const WITH_FLOOR: LogMelPipeline = { ...LOG_MEL_PIPELINE, params: { ...DEFAULT_LOG_MEL_PARAMS, noiseFloorDb: 70 } };
+  /** A decaying two-partial note with no noise at all. */
+  const pureNote = (gain: number) =>
+    Float32Array.from({ length: CLIP_SAMPLES }, (_, i) => {
+      const t = i / SAMPLE_RATE;
+      return gain * Math.exp(-3 * t) * (Math.sin(2 * Math.PI * 196 * t) + 0.3 * Math.sin(4 * Math.PI * 196 * t));
+    });
+  const peakOf = (x: Float32Array) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const rmsDiff = (a: Float32Array, b: Float32Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length);
+
+  it('whiteNoiseMelPower is the mean mel power that white noise of that variance measures, band by band', () => {
+    const plan = createMelSpectrogramPlan({ nFft: 2048, hopLength: 512, nMels: 64 });
+    const rng = new Rng(3);
+    const std = 0.01;
+    const noise = Float32Array.from({ length: 30 * SAMPLE_RATE }, () => std * rng.gaussian());
+    const frames = centeredFrameCount(noise.length, 512);
+    const power = new Float64Array(frames * 64);
+    melSpectrogramInto(noise, plan, power);
+    const expected = whiteNoiseMelPower(plan, std * std);
+    for (let m = 0; m < 64; m++) {
+      let sum = 0;
+      for (let t = 4; t < frames - 4; t++) sum += power[t * 64 + m]; // frames hanging over the edges hold zeros
+      expect(sum / (frames - 8) / expected[m]).toBeGreaterThan(0.9);
+      expect(sum / (frames - 8) / expected[m]).toBeLessThan(1.1);
+    }
+  });
+
+  it('makes a noise-free note look like the same note recorded with hiss at that level', () => {
+    // 50 dB: at 70 dB under a strong low note the hiss hardly shows above the 80 dB clamp (topDb) even in wide bands.
+    const floor50: LogMelPipeline = { ...LOG_MEL_PIPELINE, params: { ...DEFAULT_LOG_MEL_PARAMS, noiseFloorDb: 50 } };
+    const clean = pureNote(0.5);
+    const rng = new Rng(4);
+    const hissStd = peakOf(clean) * 10 ** (-50 / 20);
+    const hissy = Float32Array.from(clean, (v) => v + hissStd * rng.gaussian());
+    const apartWithout = rmsDiff(extractFeatures(LOG_MEL_PIPELINE, clean), extractFeatures(LOG_MEL_PIPELINE, hissy));
+    const apartWith = rmsDiff(extractFeatures(floor50, clean), extractFeatures(floor50, hissy));
+    expect(apartWith).toBeLessThan(0.6 * apartWithout);
+  });
+
+  it('sits under the peak, so the recording level still does not matter', () => {
+    expect(rmsDiff(extractFeatures(WITH_FLOOR, pureNote(0.5)), extractFeatures(WITH_FLOOR, pureNote(0.005)))).toBeLessThan(1e-3);
+  });
+
+  it('adds nothing to a silent clip, and round-trips through metadata JSON', () => {
+    const silent = extractFeatures(WITH_FLOOR, new Float32Array(CLIP_SAMPLES));
+    expect(silent.every((v) => v === 0)).toBe(true);
+    expect(assertSupportedPipeline(JSON.parse(JSON.stringify(WITH_FLOOR)))).toEqual(WITH_FLOOR);
+  });
+});
+
 describe('clips cut from one take share the spectra of their common frames', () => {
   // A 12 s "take": notes every 0.4-0.9 s, so consecutive 2 s clips overlap, some on the same 512-sample grid.
   const rng = new Rng(21);
@@ -180,10 +233,12 @@ describe('clips cut from one take share the spectra of their common frames', () 
     const starts = [-3000, ...onsets.map((o) => o - 2205), take.length - 20000];
     const clips = starts.map(clipAt);
     const offsets = starts.map((s, i) => (i % 5 === 3 ? null : s));
-    const plain = extractFeatureBatch(LOG_MEL_PIPELINE, clips);
-    const shared = extractFeatureBatch(LOG_MEL_PIPELINE, clips, { takeOffsets: offsets });
     expect(onsets.length).toBeGreaterThan(12);
-    expect(shared).toEqual(plain);
+    for (const pipeline of [LOG_MEL_PIPELINE, { ...LOG_MEL_PIPELINE, params: { ...DEFAULT_LOG_MEL_PARAMS, noiseFloorDb: 70 } }]) {
+      const plain = extractFeatureBatch(pipeline, clips);
+      const shared = extractFeatureBatch(pipeline, clips, { takeOffsets: offsets });
+      expect(shared).toEqual(plain);
+    }
   });
 
   it('computes each frame once: two clips 512 samples apart need only the frames one of them lacks', () => {

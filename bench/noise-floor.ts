@@ -1,0 +1,75 @@
+/**
+ * Does the model need hiss to hear a clean note? Isolated generated notes (no neighbours), each recorded with its
+ * room and then with a fixed noise floor from almost silent (-90 dBFS, a quiet studio or DI) to loud (-50 dBFS, a
+ * phone), classified by each model. A model that learnt "clean notes come with hiss" loses clean recall as the floor
+ * drops. Generated notes only (seeded), so any model may be chosen on it.
+ *   npx tsx bench/noise-floor.ts [--models models/default,<dir>...] [--notes 100] [--seed 7] [--floors -90,-75,-60,-50]
+ * Prints per-class recall for each model and floor, then one JSON line.
+ */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { LocalFolderStore } from '../adapters/storage/local';
+import { initTf } from '../adapters/tf-backend';
+import { REPO_ROOT } from '../adapters/config';
+import { CLASSES, SAMPLE_RATE, ToneClass } from '../shared/constants';
+import { loadClassifier } from '../shared/model/classifier';
+import { evaluatePredictions } from '../shared/model/evaluate';
+import { Rng } from '../shared/rng';
+import { addNoiseFloor, renderNoteDry, sampleNoteParams } from '../shared/synth/note';
+import { applyRoom } from '../shared/synth/room';
+
+/** Each class's notes rendered dry and through their room, before any noise. */
+function renderNotes(perClass: number, seed: number): { label: ToneClass; samples: Float32Array }[] {
+  const rng = new Rng(seed);
+  const notes: { label: ToneClass; samples: Float32Array }[] = [];
+  for (const label of CLASSES) {
+    for (let i = 0; i < perClass; i++) {
+      const params = sampleNoteParams({ label, rng: rng.fork(notes.length) });
+      const start = Math.round(params.onsetSec * SAMPLE_RATE);
+      const samples = new Float32Array(Math.round(params.durationSec * SAMPLE_RATE));
+      renderNoteDry(params, samples, start, samples.length - start);
+      applyRoom(samples, params.instrument.room, SAMPLE_RATE);
+      notes.push({ label, samples });
+    }
+  }
+  return notes;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      models: { type: 'string' },
+      notes: { type: 'string', default: '100' },
+      seed: { type: 'string', default: '7' },
+      floors: { type: 'string', default: '-90,-75,-60,-50' },
+    },
+  });
+  const models = (values.models ?? path.join(REPO_ROOT, 'models', 'default')).split(',');
+  const floors = values.floors!.split(',').map(Number);
+  const seed = Number(values.seed);
+  await initTf();
+  const notes = renderNotes(Number(values.notes), seed);
+  const labels = notes.map((n) => CLASSES.indexOf(n.label));
+  const results: Record<string, Record<string, unknown>> = {};
+  for (const dir of models) {
+    const classifier = await loadClassifier(new LocalFolderStore(path.resolve(dir)), '');
+    results[dir] = {};
+    for (const floorDb of floors) {
+      const clips = notes.map((n, i) => {
+        const x = n.samples.slice();
+        addNoiseFloor(x, floorDb, new Rng(seed * 1000 + i));
+        return x;
+      });
+      const probs = await classifier.classifyClips(clips);
+      const r = evaluatePredictions({ labels, probabilities: probs.flatMap((p) => CLASSES.map((c) => p[c])) });
+      const recall = Object.fromEntries(CLASSES.map((c) => [c, r.perClass[c].recall]));
+      results[dir][floorDb] = { accuracy: r.accuracy, recall, confusion: r.confusion };
+      const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+      console.log(`${classifier.identity.version} (${dir}) floor ${floorDb} dBFS: ${pct(r.accuracy)}  recall ${CLASSES.map((c) => `${c} ${pct(recall[c])}`).join(', ')}`);
+    }
+    classifier.dispose();
+  }
+  console.log(JSON.stringify({ area: 'noise-floor', seed, notesPerClass: Number(values.notes), floors, results }));
+}
+
+void main();
