@@ -5,10 +5,13 @@
  *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--from models/default] [--out models/default] [--budget-min 20]
  *     [--architecture seed-cnn|res-cnn|res-cnn-medium|res-cnn-small] [--pipeline none|per-clip-standardize|log-mel|log-mel-band]
  *     [--lr-decay 0.5 (on plateau)] [--label-smoothing 0.1] [--mixup 0.3] [--spec-augment 2,8,2,8 (time masks, max width, band masks, max width)]
- *     [--distill <teacher model dir> ... --distill-weight 0.5] [--extra-train <dataset dir> ... [--extra-train-source soundfont]]
+ *     [--distill <teacher model dir> ... --distill-weight 0.5 [--distill-hiss all|clean]] [--extra-train <dataset dir> ... [--extra-train-source soundfont]]
  * With --from and an --architecture other than the parent's (res-cnn -> res-cnn-small), the parent is shrunk
  * (shrink.ts) and the narrow network continues from there; --distill adds a teacher's probabilities to the targets
- * (given more than once: the mean of the teachers' probabilities, an ensemble teacher).
+ * (given more than once: the mean of the teachers' probabilities, an ensemble teacher); --distill-hiss lets the
+ * teachers hear every training clip, or only the clean ones, with white noise added (augment.ts `gaussian-noise`
+ * alone), for teachers that need hiss to hear a clean note (docs/model.md, "A noise floor for nearly noise-free
+ * recordings").
  * --extra-train adds the training split of other datasets (validation and test stay --data's), only the clips of one
  * source with --extra-train-source (e.g. more recorded notes without shifting the synthetic clips' class balance).
  * The real clips in ../shared/reference/real-clips are evaluated (reported), never trained or tuned on.
@@ -24,6 +27,11 @@ import { loadDataset } from '../shared/dataset/read';
 import { leakedGroups } from '../shared/dataset/splits';
 import { PIPELINE_CHOICES } from '../shared/features/pipeline';
 import { parseSpecAugment } from '../shared/model/augment';
+import { buildFeatureSet, clipsOfSplit } from '../shared/model/data';
+import { LabelledClip } from '../shared/dataset/types';
+import { augmentClip } from '../shared/synth/augment';
+import { Rng } from '../shared/rng';
+import { FeaturePipeline } from '../shared/features/pipeline';
 import { buildArchitecture, SEED_CNN, snapshotWeights } from '../shared/model/architecture';
 import { loadModelArtifact, saveModelArtifact } from '../shared/model/artifact';
 import { predictFeatures, TfClipClassifier } from '../shared/model/classifier';
@@ -33,6 +41,18 @@ import { InferenceNetwork } from '../shared/model/inference';
 import { TrainingConfig } from '../shared/model/metadata';
 import { shrinkResCnn } from '../shared/model/shrink';
 import { DEFAULT_TRAINING_CONFIG, formatTrainingProgress, resultFromCheckpoint, trainSession } from '../shared/model/train';
+
+/**
+ * The clips' features with only the augmentation chain's white noise added (one seeded draw per clip) to all of
+ * them, or only to the clean ones (hiss would mask a buzzy clip's sizzle).
+ */
+function hissyFeatures(pipeline: FeaturePipeline, clips: readonly LabelledClip[], seed: number, which: 'all' | 'clean'): Float32Array {
+  const only = { jitter: 0, 'mic-eq': 0, room: 0, highpass: 0, lowpass: 0, compress: 0, drive: 0, gain: 0, background: 0, 'gaussian-noise': 1, clip: 0 };
+  const noisy = clips.map((c, i) =>
+    which === 'clean' && c.label !== 'clean' ? c : { ...c, samples: augmentClip(c.samples, { rng: new Rng(seed * 100003 + i), probabilities: only }).samples },
+  );
+  return buildFeatureSet({ pipeline, clips: noisy }).x;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -53,6 +73,7 @@ async function main(): Promise<void> {
       architecture: { type: 'string' },
       distill: { type: 'string', multiple: true, default: [] },
       'distill-weight': { type: 'string', default: '0.5' },
+      'distill-hiss': { type: 'string' },
       'extra-train': { type: 'string', multiple: true, default: [] },
       'extra-train-source': { type: 'string' },
       'label-smoothing': { type: 'string', default: '0' },
@@ -129,19 +150,22 @@ async function main(): Promise<void> {
     // Several teachers: the mean of their probabilities.
     const mean = new Float32Array(sets.train.n * CLASSES.length);
     const names: string[] = [];
+    const hiss = values['distill-hiss'];
+    if (hiss !== undefined && hiss !== 'all' && hiss !== 'clean') throw new Error('--distill-hiss: all or clean');
+    const teacherInputs = hiss ? hissyFeatures(pipeline, clipsOfSplit(clips, 'train'), Number(values.seed), hiss) : sets.train.x;
     for (const dir of values.distill) {
       const teacher = await loadModelArtifact(new LocalFolderStore(path.resolve(dir)), '');
       if (JSON.stringify(teacher.metadata.featurePipeline) !== JSON.stringify(pipeline)) throw new Error('--distill: every teacher must use the same feature pipeline');
       names.push(`${teacher.metadata.name}@${teacher.metadata.version}`);
       const network = InferenceNetwork.compile(teacher.model);
-      const probs = predictFeatures(network, sets.train.x, sets.train.n);
+      const probs = predictFeatures(network, teacherInputs, sets.train.n);
       network.dispose();
       teacher.model.dispose();
       for (let i = 0; i < mean.length; i++) mean[i] += probs[i];
     }
     for (let i = 0; i < mean.length; i++) mean[i] /= names.length;
     teacherProbs = mean;
-    config.distillation = { teacher: names.join(' + '), weight: Number(values['distill-weight']) };
+    config.distillation = { teacher: names.join(' + ') + (hiss ? ` (hearing ${hiss === 'all' ? 'the' : 'the clean'} clips with white noise added)` : ''), weight: Number(values['distill-weight']) };
     log(`distilling ${config.distillation.teacher} (weight ${config.distillation.weight}) on ${sets.train.n} training clips`);
   }
   const started = Date.now();
