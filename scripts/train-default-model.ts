@@ -24,16 +24,13 @@ import { initTf, tfBackendName } from '../adapters/tf-backend';
 import { evaluateRealClips } from '../cli/real-clips';
 import { CLASSES } from '../shared/constants';
 import { loadDataset } from '../shared/dataset/read';
-import { leakedGroups } from '../shared/dataset/splits';
-import { PIPELINE_CHOICES } from '../shared/features/pipeline';
-import { parseSpecAugment } from '../shared/model/augment';
-import { buildFeatureSet, clipsOfSplit } from '../shared/model/data';
 import { LabelledClip } from '../shared/dataset/types';
-import { augmentClip } from '../shared/synth/augment';
-import { Rng } from '../shared/rng';
-import { FeaturePipeline } from '../shared/features/pipeline';
+import { leakedGroups } from '../shared/dataset/splits';
+import { FeaturePipeline, PIPELINE_CHOICES } from '../shared/features/pipeline';
+import { parseSpecAugment } from '../shared/model/augment';
 import { buildArchitecture, SEED_CNN, snapshotWeights } from '../shared/model/architecture';
 import { loadModelArtifact, saveModelArtifact } from '../shared/model/artifact';
+import { buildFeatureSet, clipsOfSplit } from '../shared/model/data';
 import { predictFeatures, TfClipClassifier } from '../shared/model/classifier';
 import { formatEvaluation } from '../shared/model/evaluate';
 import { buildSplitFeatureSets, evaluateModel, trainedModelMetadata } from '../shared/model/fit';
@@ -41,13 +38,16 @@ import { InferenceNetwork } from '../shared/model/inference';
 import { TrainingConfig } from '../shared/model/metadata';
 import { shrinkResCnn } from '../shared/model/shrink';
 import { DEFAULT_TRAINING_CONFIG, formatTrainingProgress, resultFromCheckpoint, trainSession } from '../shared/model/train';
+import { Rng } from '../shared/rng';
+import { augmentClip, AugmentationName, DEFAULT_AUGMENT_PROBABILITIES } from '../shared/synth/augment';
 
 /**
  * The clips' features with only the augmentation chain's white noise added (one seeded draw per clip) to all of
  * them, or only to the clean ones (hiss would mask a buzzy clip's sizzle).
  */
 function hissyFeatures(pipeline: FeaturePipeline, clips: readonly LabelledClip[], seed: number, which: 'all' | 'clean'): Float32Array {
-  const only = { jitter: 0, 'mic-eq': 0, room: 0, highpass: 0, lowpass: 0, compress: 0, drive: 0, gain: 0, background: 0, 'gaussian-noise': 1, clip: 0 };
+  // Every step off but the white noise (derived, so a step added to the chain later stays off here too).
+  const only = Object.fromEntries(Object.keys(DEFAULT_AUGMENT_PROBABILITIES).map((k) => [k, k === 'gaussian-noise' ? 1 : 0])) as Record<AugmentationName, number>;
   const noisy = clips.map((c, i) =>
     which === 'clean' && c.label !== 'clean' ? c : { ...c, samples: augmentClip(c.samples, { rng: new Rng(seed * 100003 + i), probabilities: only }).samples },
   );
