@@ -8,6 +8,7 @@ import { extractFeatureBatch } from '../shared/features/pipeline';
 import { loadClassifier, predictFeatures, TfClipClassifier } from '../shared/model/classifier';
 import { LocalFolderStore } from './storage/local';
 import { initTf } from './tf-backend';
+import { ownsBuffer } from './classifier-workers';
 import type { ClassifierWorkerReply, ClassifierWorkerRequest, ClassifierWorkerData } from './classifier-workers';
 
 const port = parentPort!;
@@ -34,8 +35,10 @@ async function start(): Promise<void> {
       const features = extractFeatureBatch(classifier.pipeline, request.clips, request.placement);
       const t1 = performance.now();
       const probabilities = predictFeatures(classifier.network, features, request.clips.length);
-      const reply: ClassifierWorkerReply = { type: 'result', id: request.id, probabilities, featuresMs: t1 - t0, modelMs: performance.now() - t1 };
-      port.postMessage(reply, [probabilities.buffer as ArrayBuffer]);
+      // The clips go back for the caller to cut later clips into (reused memory is much cheaper than fresh here).
+      const spare = request.clips.filter(ownsBuffer);
+      const reply: ClassifierWorkerReply = { type: 'result', id: request.id, probabilities, spare, featuresMs: t1 - t0, modelMs: performance.now() - t1 };
+      port.postMessage(reply, [probabilities.buffer as ArrayBuffer, ...spare.map((c) => c.buffer as ArrayBuffer)]);
     } catch (err) {
       port.postMessage({ type: 'error', id: request.id, error: errorOf(err) } satisfies ClassifierWorkerReply);
     }

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ClassProbabilities, ClipClassifier, ModelIdentity, probabilitiesFromVector } from '../shared/classifier';
-import { CLASSES } from '../shared/constants';
+import { CLASSES, CLIP_SAMPLES } from '../shared/constants';
 import { BuzzfinderError } from '../shared/errors';
 import type { ClipPlacement } from '../shared/features/pipeline';
 
@@ -27,7 +27,7 @@ export interface ClassifierWorkerRequest {
 export type ClassifierWorkerReply =
   | { type: 'ready'; identity: ModelIdentity }
   | { type: 'failed'; error: { code: string; message: string } }
-  | { type: 'result'; id: number; probabilities: Float32Array; featuresMs: number; modelMs: number }
+  | { type: 'result'; id: number; probabilities: Float32Array; spare: Float32Array[]; featuresMs: number; modelMs: number }
   | { type: 'error'; id: number; error: { code: string; message: string } };
 
 /** Milliseconds the workers spent, summed over batches. */
@@ -72,6 +72,14 @@ function readIdentity(modelDir: string): ModelIdentity {
   return { name: meta.name, version: meta.version };
 }
 
+/** Whether `clip` is its buffer's only view, so that the buffer can be moved to another thread. */
+export function ownsBuffer(clip: Float32Array): boolean {
+  return clip.byteOffset === 0 && clip.byteLength === clip.buffer.byteLength;
+}
+
+/** Returned clip buffers kept for reuse: more than the report ever has in flight (inFlightBatches x 32). */
+const MAX_SPARE_CLIPS = 512;
+
 /** Worker threads worth starting for classification on this machine (BUZZFINDER_REPORT_WORKERS overrides). */
 export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
@@ -85,6 +93,7 @@ export class WorkerClassifier implements ClipClassifier {
   private readonly slots: Slot[] = [];
   private nextId = 0;
   private failure: Error | null = null;
+  private readonly spare: Float32Array[] = [];
 
   /** Starts `workers` threads at once (they load tfjs and the model while the caller reads the take). */
   constructor(modelDir: string, workers = defaultWorkerCount()) {
@@ -134,11 +143,15 @@ export class WorkerClassifier implements ClipClassifier {
     // The least busy worker; clips that own their whole buffer are moved, not copied.
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
-    const transfer = clips.filter((c) => c.byteOffset === 0 && c.byteLength === c.buffer.byteLength).map((c) => c.buffer as ArrayBuffer);
+    const transfer = clips.filter(ownsBuffer).map((c) => c.buffer as ArrayBuffer);
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { n: clips.length, resolve, reject });
       slot.worker.postMessage({ id, clips, placement } satisfies ClassifierWorkerRequest, new Set(transfer).size === transfer.length ? transfer : []);
     });
+  }
+
+  reusableClip(): Float32Array | undefined {
+    return this.spare.pop();
   }
 
   /** Terminates the workers; outstanding batches are rejected. */
@@ -155,6 +168,7 @@ export class WorkerClassifier implements ClipClassifier {
       pending.reject(new ClassifierWorkerError(reply.error.code, reply.error.message));
       return;
     }
+    for (const clip of reply.spare) if (clip.length === CLIP_SAMPLES && this.spare.length < MAX_SPARE_CLIPS) this.spare.push(clip);
     this.stats.batches++;
     this.stats.clips += pending.n;
     this.stats.featuresMs += reply.featuresMs;

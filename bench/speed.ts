@@ -115,7 +115,7 @@ async function stages(file: string): Promise<Stages> {
   await pool.ready;
   const t0 = performance.now();
   const { source, close } = await fileSource(file);
-  const wav = await openWavStream(source);
+  const wav = await openWavStream(source, { reuseChunks: true });
   let decodeMs = 0;
   const audio = {
     sampleRate: wav.sampleRate,

@@ -134,7 +134,7 @@ export function createSplitTakeHandler(deps: SplitTakeDeps): (event: StorageObje
 
     let report: TakeReport | ErrorReport;
     try {
-      const wav = await openWavStream(await objectByteSource(deps.uploads, name), { maxBytes: deps.maxUploadBytes });
+      const wav = await openWavStream(await objectByteSource(deps.uploads, name), { maxBytes: deps.maxUploadBytes, reuseChunks: true });
       const built = await deps.models.use((classifier) => buildTakeReport({ source, audio: wav, classifier }));
       report = validateTakeReport(built);
     } catch (err) {

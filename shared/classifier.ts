@@ -20,6 +20,12 @@ export interface ClipClassifier {
    * `placement` (clips cut from one take) only saves work: the results are the same without it.
    */
   classifyClips(clips: Float32Array[], placement?: ClipPlacement): Promise<ClassProbabilities[]>;
+  /**
+   * Optional: a CLIP_SAMPLES buffer that an earlier classifyClips call handed over and no longer needs, for the
+   * caller to cut its next clip into (undefined when none is free). Only saves fresh memory: a clip passed to
+   * classifyClips may be moved to another thread, so its caller never reuses it on its own.
+   */
+  reusableClip?(): Float32Array | undefined;
 }
 
 export interface Prediction {

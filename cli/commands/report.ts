@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../adapters/config';
-import { readFileRange } from '../../adapters/file-read';
+import { readFileInto, readFileRange } from '../../adapters/file-read';
 import { defaultWorkerCount, WorkerClassifier } from '../../adapters/classifier-workers';
 import { inlinePageAssets } from '../../adapters/page-assets';
 import { encodeWav16 } from '../../shared/audio/encode';
@@ -52,6 +52,7 @@ export async function fileSource(file: string): Promise<{ source: ByteSource; cl
     source: {
       size: stat.size,
       read: (offset, length) => readFileRange(handle, offset, Math.max(0, Math.min(length, stat.size - offset))),
+      readInto: (offset, target) => readFileInto(handle, offset, target.subarray(0, Math.max(0, Math.min(target.length, stat.size - offset)))),
     },
     close: () => handle.close(),
   };
@@ -153,7 +154,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     let wav;
     try {
-      wav = await openWavStream(source, { maxBytes: config.maxUploadBytes });
+      wav = await openWavStream(source, { maxBytes: config.maxUploadBytes, reuseChunks: true });
     } catch (err) {
       throw naming(file, err);
     }

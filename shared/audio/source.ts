@@ -9,6 +9,11 @@ export interface ByteSource {
   size: number;
   /** Up to `length` bytes from `offset` (fewer only at the end of the source). */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: fills `target` from `offset` and returns the bytes read (fewer only at the end of the source), so a
+   * streaming reader can reuse one buffer (fresh memory costs more than reading into it; docs/speed.md).
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
 }
 
 /** A source over bytes already in memory (reads are zero-copy views). */

@@ -32,6 +32,11 @@ export interface WavStreamOptions {
   chunkSeconds?: number;
   /** Bytes per range request, overriding chunkSeconds; need not be a whole number of frames. */
   readBytes?: number;
+  /**
+   * Yield every chunk in one reused buffer: a chunk is then valid only until the next one is requested. For
+   * consumers that copy what they keep (the report): on these VMs fresh memory costs more than decoding it.
+   */
+  reuseChunks?: boolean;
 }
 
 const DEFAULT_CHUNK_SECONDS = 10;
@@ -57,7 +62,7 @@ export async function openWavStream(source: ByteSource, options?: WavStreamOptio
     encoding: format.encoding,
     frames: layout.frames,
     length: resampledLength(layout.frames, format.sampleRate, SAMPLE_RATE),
-    chunks: () => streamChunks({ source, layout, plan, readBytes }),
+    chunks: () => streamChunks({ source, layout, plan, readBytes, reuseChunks: options?.reuseChunks === true }),
   };
 }
 
@@ -89,19 +94,34 @@ async function* streamChunks(options: {
   /** null when the file is already at SAMPLE_RATE. */
   plan: ResamplePlan | null;
   readBytes: number;
+  reuseChunks: boolean;
 }): AsyncGenerator<Float32Array> {
-  const { source, layout, plan, readBytes } = options;
+  const { source, layout, plan, readBytes, reuseChunks } = options;
   const { format, frames: totalFrames } = layout;
   const { blockAlign } = format;
   const totalOut = resampledLength(totalFrames, format.sampleRate, SAMPLE_RATE);
   const window = new SampleWindow();
   let carry = new Uint8Array(0); // bytes of a frame split across two reads
+  // Sample bytes are decoded before the next read, so a source that can fill a buffer fills the same one each time.
+  let readBuffer = new Uint8Array(0);
+  const readRange = async (offset: number, length: number): Promise<Uint8Array> => {
+    if (!source.readInto) return (await source.read(offset, length)).subarray(0, length);
+    if (readBuffer.length < length) readBuffer = new Uint8Array(length);
+    return readBuffer.subarray(0, await source.readInto(offset, readBuffer.subarray(0, length)));
+  };
+  let chunk = new Float32Array(0);
+  /** The next chunk's `length` samples: a new array, or a view of the one reused buffer (reuseChunks). */
+  const chunkBuffer = (length: number): Float32Array => {
+    if (!reuseChunks) return new Float32Array(length);
+    if (chunk.length < length) chunk = new Float32Array(length);
+    return chunk.subarray(0, length);
+  };
   let bytePos = 0;
   let nextOut = 0;
 
   while (window.end < totalFrames) {
     const length = Math.min(readBytes, layout.dataBytes - bytePos);
-    const got = (await source.read(layout.dataOffset + bytePos, length)).subarray(0, length);
+    const got = await readRange(layout.dataOffset + bytePos, length);
     if (got.length < length) {
       throw new AudioDecodeError('truncated', `the source ended at byte ${layout.dataOffset + bytePos + got.length} while reading samples`);
     }
@@ -117,7 +137,7 @@ async function* streamChunks(options: {
     if (frames === 0) continue;
 
     if (!plan) {
-      const out = new Float32Array(frames);
+      const out = chunkBuffer(frames);
       decodeFramesToMono({ format, bytes, byteOffset: 0, frames, out, outOffset: 0, firstFrame: window.end });
       window.end += frames;
       window.start = window.end;
@@ -142,7 +162,7 @@ async function* streamChunks(options: {
       ready = limit <= 0 ? 0 : Math.min(Math.ceil(limit / plan.down), resampyLength(totalFrames, plan.fromRate, plan.toRate));
     }
     if (ready > nextOut) {
-      const out = new Float32Array(ready - nextOut);
+      const out = chunkBuffer(ready - nextOut);
       renderResampled({
         plan, x: window.data.subarray(0, window.end - window.start), xStart: window.start,
         inputLength: totalFrames, tFrom: nextOut, tTo: ready, out, outOffset: 0,

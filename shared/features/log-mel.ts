@@ -143,14 +143,23 @@ function unitNoiseFloorOf(plan: MelSpectrogramPlan): Float64Array {
   return floor;
 }
 
-/** Adds a white-noise floor `floorDb` under the peak of `clip` to `power` (frames x bands), in place. */
-function addNoiseFloorPower(power: Float64Array, clip: Float32Array, plan: MelSpectrogramPlan, floorDb: number): void {
-  let peak = 0;
-  for (let i = 0; i < clip.length; i++) peak = Math.max(peak, Math.abs(clip[i]));
+/** Adds a white-noise floor `floorDb` under `peak` (the clip's peak sample) to `power` (frames x bands), in place. */
+function addNoiseFloorPower(power: Float64Array, peak: number, plan: MelSpectrogramPlan, floorDb: number): void {
   const variance = peak * peak * 10 ** (-floorDb / 10);
   const unit = unitNoiseFloorOf(plan);
   const bands = unit.length;
-  for (let i = 0; i < power.length; i++) power[i] += variance * unit[i % bands];
+  for (let base = 0; base < power.length; base += bands) {
+    for (let m = 0; m < bands; m++) power[base + m] += variance * unit[m];
+  }
+}
+
+/** The largest |sample| of `clip`, which must be finite (one pass for both). */
+function finitePeak(clip: Float32Array): number {
+  let peak = 0;
+  // Math.max propagates NaN, and an infinite sample makes the peak infinite: either way the check below sees it.
+  for (let i = 0; i < clip.length; i++) peak = Math.max(peak, Math.abs(clip[i]));
+  if (!Number.isFinite(peak)) assertFiniteSignal(clip, 'clip');
+  return peak;
 }
 
 /** In place over `values` (frames x bands, frame-major); `perBand` standardises each band over time instead. */
@@ -187,13 +196,16 @@ export function logMelInto(clip: Float32Array, pipeline: LogMelPipeline, out: Fl
     window = new Float32Array(params.clipSamples);
     window.set(clip);
   }
-  assertFiniteSignal(window, 'clip');
+  const { noiseFloorDb } = params;
+  let peak = 0;
+  if (noiseFloorDb === undefined) assertFiniteSignal(window, 'clip');
+  else peak = finitePeak(window);
   const [frames, bands] = logMelShape(params);
   if (out.length !== frames * bands) throw new TypeError(`logMel: output holds ${out.length} values, expected ${frames} x ${bands}`);
   const power = new Float64Array(frames * bands);
   const plan = planOf(params);
   melSpectrogramInto(window, plan, power, compute);
-  if (params.noiseFloorDb !== undefined) addNoiseFloorPower(power, window, plan, params.noiseFloorDb);
+  if (noiseFloorDb !== undefined) addNoiseFloorPower(power, peak, plan, noiseFloorDb);
   powerToDbInPlace(power, { amin: params.amin, topDb: params.topDb });
   out.set(power);
   standardizeLogMel(out, frames, bands, pipeline.normalization === 'band-standardize');

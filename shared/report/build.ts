@@ -23,7 +23,10 @@ export interface InMemoryAudio {
   samples: Float32Array;
 }
 
-/** Streamed audio (shared/audio/stream.ts WavStream): chunks are consecutive mono samples at SAMPLE_RATE. */
+/**
+ * Streamed audio (shared/audio/stream.ts WavStream): chunks are consecutive mono samples at SAMPLE_RATE. Each is
+ * copied before the next is requested, so a stream may reuse one buffer (WavStreamOptions.reuseChunks).
+ */
 export interface StreamedAudio {
   sampleRate: number;
   durationSec: number;
@@ -152,7 +155,7 @@ export async function buildTakeReport(options: BuildTakeReportOptions): Promise<
       const span = noteWindowSpan(cur.sample, { from: bufStart, to: received });
       // A view of the ring buffer: the note is analysed now, before the buffer moves.
       const window = { samples: buf.subarray(span.from - bufStart, span.to - bufStart), start: span.from, onset: cur.sample, nextOnset: next ? next.sample : null, takeLength: finished ? received : null };
-      const { clip, analysis } = analyzeNote(window, overlap, pitcher, timings, now);
+      const { clip, analysis } = analyzeNote(window, { overlap, pitcher, timings, now, clipInto: classifier.reusableClip?.() });
       const { levels, ...measured } = analysis;
       const w = clipWindow(cur.sample);
       ready.push({

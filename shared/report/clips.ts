@@ -56,12 +56,20 @@ export function cutClip(options: {
   takeLength?: number;
   nextOnsetSample?: number | null;
   overlap?: OverlapPolicy;
+  /**
+   * A CLIP_SAMPLES buffer to cut into (its contents are overwritten) instead of a new one: on these VMs fresh
+   * memory costs far more than the copy (docs/speed.md), so the report reuses buffers its classifier is done with.
+   */
+  into?: Float32Array;
 }): Float32Array {
   const { source, onsetSample } = options;
   if (!(source instanceof Float32Array)) throw new TypeError('cutClip: source must be a Float32Array');
   if (!Number.isFinite(onsetSample)) throw new TypeError(`cutClip: onsetSample must be finite, got ${onsetSample}`);
   const overlap = options.overlap ?? DEFAULT_OVERLAP_POLICY;
   if (!isOverlapPolicy(overlap)) throw new TypeError(`cutClip: overlap must be one of ${OVERLAP_POLICIES.join(', ')}, got ${String(overlap)}`);
+  const { into } = options;
+  // Not `instanceof`: a reused buffer may come back from a worker thread, built in another realm (e.g. under jest).
+  if (into !== undefined && !(Object.prototype.toString.call(into) === '[object Float32Array]' && into.length === CLIP_SAMPLES)) throw new TypeError(`cutClip: into must be a Float32Array of ${CLIP_SAMPLES} samples`);
   const offset = options.sourceOffset ?? 0;
   const takeLength = options.takeLength ?? offset + source.length;
   const { start } = clipWindow(onsetSample);
@@ -70,9 +78,10 @@ export function cutClip(options: {
   let clip: Float32Array;
   if (from === start && to === start + CLIP_SAMPLES) {
     // Wholly inside the source (nearly every note): one copy, no zero-fill first.
-    clip = source.slice(from - offset, to - offset);
+    if (into) (clip = into).set(source.subarray(from - offset, to - offset));
+    else clip = source.slice(from - offset, to - offset);
   } else {
-    clip = new Float32Array(CLIP_SAMPLES);
+    clip = into ? into.fill(0) : new Float32Array(CLIP_SAMPLES);
     if (to > from) clip.set(source.subarray(from - offset, to - offset), from - start);
   }
   const next = options.nextOnsetSample;

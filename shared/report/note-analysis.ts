@@ -79,17 +79,23 @@ export interface NoteAnalysisTimings {
   clips: number;
 }
 
-/** The model clip and the analysis of one note. `pitcher` holds reusable buffers (one per thread). */
-export function analyzeNote(
-  window: NoteWindow,
-  overlap: OverlapPolicy,
-  pitcher: NotePitchEstimator,
-  timings?: NoteAnalysisTimings,
-  now: () => number = () => performance.now(),
-): { clip: Float32Array; analysis: NoteAnalysis } {
+export interface AnalyzeNoteOptions {
+  overlap: OverlapPolicy;
+  /** Holds reusable buffers (one per thread). */
+  pitcher: NotePitchEstimator;
+  timings?: NoteAnalysisTimings;
+  now?: () => number;
+  /** A CLIP_SAMPLES buffer the clip is cut into instead of a new one (cutClip's `into`). */
+  clipInto?: Float32Array;
+}
+
+/** The model clip and the analysis of one note. */
+export function analyzeNote(window: NoteWindow, options: AnalyzeNoteOptions): { clip: Float32Array; analysis: NoteAnalysis } {
+  const { overlap, pitcher, timings, clipInto } = options;
+  const now = options.now ?? (() => performance.now());
   const { samples, start, onset, nextOnset, takeLength } = window;
   const t0 = now();
-  const clip = cutClip({ source: samples, sourceOffset: start, takeLength: takeLength ?? Infinity, onsetSample: onset, nextOnsetSample: nextOnset, overlap });
+  const clip = cutClip({ source: samples, sourceOffset: start, takeLength: takeLength ?? Infinity, onsetSample: onset, nextOnsetSample: nextOnset, overlap, into: clipInto });
   const segmentEnd = Math.max(onset, Math.min(start + samples.length, nextOnset ?? Infinity, onset + SEGMENT_MAX_SAMPLES));
   const t1 = now();
   const pitch = pitcher.estimate(samples, onset - start, segmentEnd - start).pitch;

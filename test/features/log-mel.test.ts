@@ -114,17 +114,22 @@ describe('log-mel feature pipeline', () => {
     expect(Array.from(extractFeatures(LOG_MEL_PIPELINE, short))).toEqual(Array.from(extractFeatures(LOG_MEL_PIPELINE, padded)));
   });
 
-  it('rejects empty and non-finite clips with stable codes', () => {
-    expect(() => extractFeatures(LOG_MEL_PIPELINE, new Float32Array(0))).toThrow(FeatureInputError);
-    const bad = note(196, 9);
-    bad[100] = NaN;
-    let caught: unknown;
-    try {
-      extractFeatures(LOG_MEL_PIPELINE, bad);
-    } catch (err) {
-      caught = err;
+  it('rejects empty and non-finite clips with stable codes, with and without a noise floor', () => {
+    const withFloor: LogMelPipeline = { ...LOG_MEL_PIPELINE, params: { ...DEFAULT_LOG_MEL_PARAMS, noiseFloorDb: 70 } };
+    for (const pipeline of [LOG_MEL_PIPELINE, withFloor]) {
+      expect(() => extractFeatures(pipeline, new Float32Array(0))).toThrow(FeatureInputError);
+      for (const value of [NaN, Infinity, -Infinity]) {
+        const bad = note(196, 9);
+        bad[100] = value;
+        let caught: unknown;
+        try {
+          extractFeatures(pipeline, bad);
+        } catch (err) {
+          caught = err;
+        }
+        expect((caught as FeatureInputError).code).toBe('non_finite');
+      }
     }
-    expect((caught as FeatureInputError).code).toBe('non_finite');
   });
 
   it('round-trips through metadata JSON, and computes any accepted parameter set', () => {

@@ -66,7 +66,21 @@ describe('cutClip', () => {
     expect(cutClip({ source: take, onsetSample: onset, nextOnsetSample: onset + SR * 3, overlap: 'mask' })).toEqual(keep);
   });
 
+  it('cuts into a reused buffer (`into`) exactly as into a new one, whatever the buffer held', () => {
+    const onsets = [Math.round(0.02 * SR), SR * 2 + 7, take.length - Math.round(0.3 * SR)];
+    for (const overlap of ['keep', 'fade', 'mask'] as const) {
+      for (const onset of onsets) {
+        const options = { source: take, onsetSample: onset, nextOnsetSample: onset + Math.round(0.5 * SR), overlap };
+        const into = new Float32Array(CLIP_SAMPLES).fill(-7);
+        const clip = cutClip({ ...options, into });
+        expect(clip).toBe(into);
+        expect(clip).toEqual(cutClip(options));
+      }
+    }
+  });
+
   it('rejects bad input', () => {
+    expect(() => cutClip({ source: take, onsetSample: SR, into: new Float32Array(CLIP_SAMPLES - 1) })).toThrow(/into/);
     expect(() => cutClip({ source: [1] as unknown as Float32Array, onsetSample: 0 })).toThrow(TypeError);
     expect(() => cutClip({ source: take, onsetSample: NaN })).toThrow(TypeError);
     expect(() => cutClip({ source: take, onsetSample: 0, overlap: 'drop' as never })).toThrow(/overlap/);

@@ -21,10 +21,10 @@ describe('note windows', () => {
     for (const overlap of OVERLAP_POLICIES) {
       all.forEach((onset, i) => {
         const nextOnset = i + 1 < all.length ? all[i + 1] : null;
-        const whole = analyzeNote({ samples: take.samples, start: 0, onset, nextOnset, takeLength }, overlap, pitcher);
+        const whole = analyzeNote({ samples: take.samples, start: 0, onset, nextOnset, takeLength }, { overlap, pitcher });
         const span = noteWindowSpan(onset, { from: 0, to: takeLength });
         expect(span.from).toBe(Math.max(0, onset - NOTE_LOOK_BACK_SAMPLES));
-        const window = analyzeNote({ samples: take.samples.slice(span.from, span.to), start: span.from, onset, nextOnset, takeLength }, overlap, pitcher);
+        const window = analyzeNote({ samples: take.samples.slice(span.from, span.to), start: span.from, onset, nextOnset, takeLength }, { overlap, pitcher });
         expect(window.analysis).toEqual(whole.analysis);
         expect(window.clip).toEqual(whole.clip);
       });

@@ -79,6 +79,15 @@ describe('WorkerClassifier', () => {
       expect(got).toHaveLength(10);
       got.forEach((p, i) => CLASSES.forEach((c) => expect(Math.abs(p[c] - expected[i][c])).toBeLessThan(1e-6)));
       expect(pool.stats).toMatchObject({ batches: 2, clips: 10 });
+      // The moved clips come back for reuse, one buffer each; a view of a larger buffer was copied, so stays here.
+      const spare = Array.from({ length: 12 }, () => pool.reusableClip()).filter((c) => c !== undefined);
+      expect(spare).toHaveLength(10);
+      expect(new Set(spare.map((c) => c!.buffer)).size).toBe(10);
+      spare.forEach((c) => expect(c!.length).toBe(CLIP_SAMPLES));
+      const shared = new Float32Array(2 * CLIP_SAMPLES);
+      await pool.classifyClips([shared.subarray(0, CLIP_SAMPLES), shared.subarray(CLIP_SAMPLES)]);
+      expect(shared.length).toBe(2 * CLIP_SAMPLES); // not detached
+      expect(pool.reusableClip()).toBeUndefined();
     } finally {
       await pool.close();
     }
