@@ -1,9 +1,11 @@
 /**
  * Renders notes of the FluidR3 General MIDI soundfont (Debian's fluid-soundfont-gm, MIT) with the fluidsynth CLI:
  * recorded nylon, steel, jazz and clean electric guitars (clean) and the palm-muted electric guitar (muted).
+ * Other sample sets render the same way: any .sf2/.sf3 soundfont through fluidsynth, and a TiMidity++ configuration
+ * of GUS patches (.cfg, e.g. Debian's freepats) through timidity. Only FluidR3 is ever trained on (issue 11).
  *
  * One MIDI file per program with many notes spaced far apart; each clip is cut so the note's measured onset
- * sits exactly at 0.1 s. fluidsynth's render offset is measured per note (first sample above 2% of the note's
+ * sits exactly at 0.1 s. The renderer's offset is measured per note (first sample above 2% of the note's
  * peak, searched around the scheduled time) rather than assumed; `RenderReport.offsetsMs` records it.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,19 +27,34 @@ export class SoundfontUnavailableError extends BuzzfinderError {
   }
 }
 
+export type SoundfontRenderer = 'fluidsynth' | 'timidity';
+
 export interface SoundfontSetup {
-  fluidsynth: string;
+  /** fluidsynth plays .sf2/.sf3 soundfonts; timidity a TiMidity++ .cfg of GUS patches. */
+  renderer: SoundfontRenderer;
+  /** The renderer's executable. */
+  command: string;
+  /** The soundfont, or the TiMidity++ configuration. */
   soundfont: string;
 }
 
-/** Finds fluidsynth and the soundfont, or throws SoundfontUnavailableError saying how to install them. */
-export function findSoundfontSetup(options: { soundfont?: string; fluidsynth?: string } = {}): SoundfontSetup {
-  const fluidsynth = options.fluidsynth ?? 'fluidsynth';
-  const probe = spawnSync(fluidsynth, ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) throw new SoundfontUnavailableError(`fluidsynth is not installed (could not run '${fluidsynth}')`);
+/** The renderer a sample set needs: TiMidity++ for its configuration files (.cfg), else fluidsynth. */
+export function rendererFor(soundfont: string): SoundfontRenderer {
+  return /\.cfg$/i.test(soundfont) ? 'timidity' : 'fluidsynth';
+}
+
+/** Finds the renderer and the soundfont, or throws SoundfontUnavailableError saying how to install them. */
+export function findSoundfontSetup(options: { soundfont?: string; fluidsynth?: string; timidity?: string } = {}): SoundfontSetup {
   const soundfont = options.soundfont ?? DEFAULT_SOUNDFONT_PATH;
+  const renderer = rendererFor(soundfont);
+  const command = (renderer === 'timidity' ? options.timidity : options.fluidsynth) ?? renderer;
+  const probe = spawnSync(command, ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    if (renderer === 'timidity') throw new BuzzfinderError('soundfont_unavailable', `timidity is not installed (could not run '${command}'); apt-get install timidity`);
+    throw new SoundfontUnavailableError(`fluidsynth is not installed (could not run '${command}')`);
+  }
   if (!fs.existsSync(soundfont)) throw new SoundfontUnavailableError(`soundfont ${soundfont} not found`);
-  return { fluidsynth, soundfont };
+  return { renderer, command, soundfont };
 }
 
 /** Seconds between note-ons in a render (a note is held 1.8 s; the release dies well before the next clip). */
@@ -54,16 +71,25 @@ export interface RenderReport {
   silent: number;
 }
 
-function runFluidsynth(setup: SoundfontSetup, midiPath: string, wavPath: string, gain: number): Promise<void> {
+/** The renderer's arguments: one MIDI file to a mono 16-bit WAV at SAMPLE_RATE, without reverb or chorus. */
+export function renderArgs(setup: SoundfontSetup, midiPath: string, wavPath: string, gain: number): string[] {
+  if (setup.renderer === 'timidity') {
+    // -c alone: TiMidity++ then reads only this configuration, not its default (Debian's sources FluidR3).
+    const volumePercent = String(Math.round(gain * 100));
+    return ['-c', setup.soundfont, '-Ow', '--output-mono', '-s', String(SAMPLE_RATE), '-EFreverb=d', '-EFchorus=d', '-A', volumePercent, '-o', wavPath, midiPath];
+  }
+  return ['-ni', '-q', '-R', '0', '-C', '0', '-g', String(gain), '-r', String(SAMPLE_RATE), '-T', 'wav', '-O', 's16', '-F', wavPath, setup.soundfont, midiPath];
+}
+
+function runRenderer(setup: SoundfontSetup, midiPath: string, wavPath: string, gain: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const args = ['-ni', '-q', '-R', '0', '-C', '0', '-g', String(gain), '-r', String(SAMPLE_RATE), '-T', 'wav', '-O', 's16', '-F', wavPath, setup.soundfont, midiPath];
-    const child = spawn(setup.fluidsynth, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(setup.command, renderArgs(setup, midiPath, wavPath, gain), { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (err) => reject(new SoundfontUnavailableError(`could not run fluidsynth: ${err.message}`)));
+    child.on('error', (err) => reject(new SoundfontUnavailableError(`could not run ${setup.renderer}: ${err.message}`)));
     child.on('close', (code) => {
       if (code === 0 && fs.existsSync(wavPath)) resolve();
-      else reject(new BuzzfinderError('soundfont_render_failed', `fluidsynth exited with ${code}: ${stderr.trim().slice(0, 500)}`));
+      else reject(new BuzzfinderError('soundfont_render_failed', `${setup.renderer} exited with ${code}: ${stderr.trim().slice(0, 500)}`));
     });
   });
 }
@@ -88,7 +114,7 @@ export function measureOnset(x: Float32Array, from: number, to: number, fraction
 /**
  * Renders each note as a 2 s clip at SAMPLE_RATE with its onset at 0.1 s, in input order.
  * The notes are split into `concurrency` batches; each batch is one MIDI file (one channel per program, one note
- * every NOTE_SPACING_SEC) rendered by one fluidsynth process, which loads the 148 MB soundfont once.
+ * every NOTE_SPACING_SEC) rendered by one renderer process, which loads the soundfont (FluidR3: 148 MB) once.
  */
 export async function renderSoundfontNotes(
   notes: readonly SoundfontNote[],
@@ -126,12 +152,12 @@ export async function renderSoundfontNotes(
     const midiPath = path.join(dir, `batch${b}.mid`);
     const wavPath = path.join(dir, `batch${b}.wav`);
     fs.writeFileSync(midiPath, writeMidiFile({ parts }));
-    await runFluidsynth(setup, midiPath, wavPath, gain);
+    await runRenderer(setup, midiPath, wavPath, gain);
     const audio = loadAudio(new Uint8Array(fs.readFileSync(wavPath))).samples;
     fs.rmSync(wavPath, { force: true });
     indices.forEach((idx, k) => {
       const scheduled = Math.round(starts[k] * SAMPLE_RATE);
-      // fluidsynth never sounds early; search from 5 ms before to 250 ms after the scheduled note-on.
+      // A renderer never sounds early; search from 5 ms before to 250 ms after the scheduled note-on.
       const onset = measureOnset(audio, scheduled - Math.round(0.005 * SAMPLE_RATE), scheduled + Math.round(0.25 * SAMPLE_RATE));
       const at = onset ?? scheduled;
       if (onset !== null) offsets.push(((at - scheduled) / SAMPLE_RATE) * 1000);

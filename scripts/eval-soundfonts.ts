@@ -1,7 +1,7 @@
 /**
  * EVALUATION ONLY: renders recorded guitar notes from General MIDI soundfonts other than FluidR3 into a folder of
  * class subfolders, to measure how a model generalises to sample sets it was never trained on:
- *   apt-get install timgm6mb-soundfont musescore-general-soundfont-small    # Debian, opt-in
+ *   apt-get install timgm6mb-soundfont musescore-general-soundfont-small timidity freepats    # Debian, opt-in
  *   npx tsx scripts/eval-soundfonts.ts --out /tmp/eval-sf [--notes 60] [--seed 1] [--soundfont FILE ...]
  *   npx buzzfinder evaluate --model models/default --data /tmp/eval-sf/TimGM6mb --split all
  *
@@ -19,8 +19,12 @@ import { SAMPLE_RATE } from '../shared/constants';
 import { SOUNDFONT_CLEAN_PROGRAMS, SOUNDFONT_MUTED_MAX_MIDI, SOUNDFONT_MUTED_PROGRAM, SoundfontNote } from '../shared/dataset/generate';
 import { Rng } from '../shared/rng';
 
-/** Debian's other GM soundfonts with guitar programs (installed on demand, see above). */
-export const EVAL_SOUNDFONTS = ['/usr/share/sounds/sf2/TimGM6mb.sf2', '/usr/share/sounds/sf3/MuseScore_General_Lite.sf3'];
+/**
+ * Debian's other GM sample sets with guitar programs (installed on demand, see above). MuseScore_General is derived
+ * from FluidR3 (its guitars measure the same), so TimGM6mb and freepats (GUS patches, rendered by TiMidity++) are
+ * the sets whose guitars were recorded apart from the training font.
+ */
+export const EVAL_SOUNDFONTS = ['/usr/share/sounds/sf2/TimGM6mb.sf2', '/usr/share/sounds/sf3/MuseScore_General_Lite.sf3', '/etc/timidity/freepats.cfg'];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -43,7 +47,7 @@ async function main(): Promise<void> {
       notes.push({ label: 'muted', program: SOUNDFONT_MUTED_PROGRAM, midi: rng.int(40, SOUNDFONT_MUTED_MAX_MIDI), velocity: rng.int(30, 127) });
     }
     const { clips, report } = await renderSoundfontNotes(notes, { setup, concurrency: 1 });
-    const name = path.basename(font).replace(/\.(sf2|sf3)$/i, '');
+    const name = path.basename(font).replace(/\.(sf2|sf3|cfg)$/i, '');
     const dir = path.join(values.out, name);
     let written = 0;
     notes.forEach((n, i) => {

@@ -1,4 +1,4 @@
-import { findSoundfontSetup, INSTALL_HINT, measureOnset, renderSoundfontNotes, SoundfontUnavailableError } from '../../adapters/soundfont';
+import { findSoundfontSetup, INSTALL_HINT, measureOnset, renderArgs, rendererFor, renderSoundfontNotes, SoundfontUnavailableError } from '../../adapters/soundfont';
 import { CLIP_SAMPLES, PRE_ONSET_SECONDS, SAMPLE_RATE } from '../../shared/constants';
 import { autocorrelationPitch, cents, decaySeconds } from '../synth/acoustics';
 
@@ -44,5 +44,19 @@ describe('soundfont rendering (fluidsynth + FluidR3_GM)', () => {
     expect(() => findSoundfontSetup({ fluidsynth: '/nonexistent/fluidsynth' })).toThrow(SoundfontUnavailableError);
     expect(() => findSoundfontSetup({ fluidsynth: '/nonexistent/fluidsynth' })).toThrow(/scripts\/install-soundfont\.sh/);
     expect(() => findSoundfontSetup({ soundfont: '/nonexistent.sf2' })).toThrow(INSTALL_HINT);
+  });
+
+  it('renders a TiMidity++ configuration of GUS patches (freepats) with timidity, reading only that configuration', () => {
+    expect(rendererFor('/etc/timidity/freepats.cfg')).toBe('timidity');
+    expect(rendererFor('/usr/share/sounds/sf2/TimGM6mb.sf2')).toBe('fluidsynth');
+    expect(rendererFor('/usr/share/sounds/sf3/MuseScore_General_Lite.sf3')).toBe('fluidsynth');
+    const args = renderArgs({ renderer: 'timidity', command: 'timidity', soundfont: '/etc/timidity/freepats.cfg' }, 'in.mid', 'out.wav', 0.6);
+    // -c is the only configuration (TiMidity++ skips its default, which sources FluidR3, when one is given).
+    expect(args.filter((a) => a === '-c')).toHaveLength(1);
+    expect(args[args.indexOf('-c') + 1]).toBe('/etc/timidity/freepats.cfg');
+    expect(args).toEqual(expect.arrayContaining(['-Ow', '--output-mono', '-EFreverb=d', '-EFchorus=d', '-o', 'out.wav']));
+    expect(args[args.indexOf('-s') + 1]).toBe(String(SAMPLE_RATE));
+    expect(args[args.length - 1]).toBe('in.mid');
+    expect(() => findSoundfontSetup({ soundfont: '/etc/timidity/freepats.cfg', timidity: '/nonexistent/timidity' })).toThrow(/apt-get install timidity/);
   });
 });
