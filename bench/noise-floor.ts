@@ -11,29 +11,12 @@ import { parseArgs } from 'node:util';
 import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf } from '../adapters/tf-backend';
 import { REPO_ROOT } from '../adapters/config';
-import { CLASSES, SAMPLE_RATE, ToneClass } from '../shared/constants';
+import { CLASSES } from '../shared/constants';
 import { loadClassifier } from '../shared/model/classifier';
 import { evaluatePredictions } from '../shared/model/evaluate';
 import { Rng } from '../shared/rng';
-import { addNoiseFloor, renderNoteDry, sampleNoteParams } from '../shared/synth/note';
-import { applyRoom } from '../shared/synth/room';
-
-/** Each class's notes rendered dry and through their room, before any noise. */
-function renderNotes(perClass: number, seed: number): { label: ToneClass; samples: Float32Array }[] {
-  const rng = new Rng(seed);
-  const notes: { label: ToneClass; samples: Float32Array }[] = [];
-  for (const label of CLASSES) {
-    for (let i = 0; i < perClass; i++) {
-      const params = sampleNoteParams({ label, rng: rng.fork(notes.length) });
-      const start = Math.round(params.onsetSec * SAMPLE_RATE);
-      const samples = new Float32Array(Math.round(params.durationSec * SAMPLE_RATE));
-      renderNoteDry(params, samples, start, samples.length - start);
-      applyRoom(samples, params.instrument.room, SAMPLE_RATE);
-      notes.push({ label, samples });
-    }
-  }
-  return notes;
-}
+import { addNoiseFloor } from '../shared/synth/note';
+import { renderIsolatedNotes } from './isolated-notes';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -48,7 +31,7 @@ async function main(): Promise<void> {
   const floors = values.floors!.split(',').map(Number);
   const seed = Number(values.seed);
   await initTf();
-  const notes = renderNotes(Number(values.notes), seed);
+  const notes = renderIsolatedNotes(Number(values.notes), seed);
   const labels = notes.map((n) => CLASSES.indexOf(n.label));
   const results: Record<string, Record<string, unknown>> = {};
   for (const dir of models) {

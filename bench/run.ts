@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const BENCH_DIR = __dirname;
-const ALL = ['audio', 'features', 'dataset', 'model', 'report', 'take-labels', 'noise-floor', 'load', 'speed', 'bad-input'];
+const ALL = ['audio', 'features', 'dataset', 'model', 'report', 'take-labels', 'noise-floor', 'onset-position', 'load', 'speed', 'bad-input'];
 
 function lastJsonLine(output: string): unknown {
   const lines = output.trim().split('\n').reverse();

@@ -5,6 +5,7 @@
  *   npx tsx scripts/train-default-model.ts --data /tmp/ds [--from models/default] [--out models/default] [--budget-min 20]
  *     [--architecture seed-cnn|res-cnn|res-cnn-medium|res-cnn-small] [--pipeline none|per-clip-standardize|log-mel|log-mel-band]
  *     [--lr-decay 0.5 (on plateau)] [--label-smoothing 0.1] [--mixup 0.3] [--spec-augment 2,8,2,8 (time masks, max width, band masks, max width)]
+ *     [--time-shift 3 (each example moved by up to 3 feature frames either way)]
  *     [--distill <teacher model dir> ... --distill-weight 0.5 [--distill-hiss all|clean]] [--extra-train <dataset dir> ... [--extra-train-source soundfont]]
  * With --from and an --architecture other than the parent's (res-cnn -> res-cnn-small), the parent is shrunk
  * (shrink.ts) and the narrow network continues from there; --distill adds a teacher's probabilities to the targets
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
       'label-smoothing': { type: 'string', default: '0' },
       mixup: { type: 'string', default: '0' },
       'spec-augment': { type: 'string' },
+      'time-shift': { type: 'string', default: '0' },
       'batch-size': { type: 'string', default: '32' },
       'lr-decay': { type: 'string', default: '1' },
     },
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
     ...(Number(values['label-smoothing']) > 0 ? { labelSmoothing: Number(values['label-smoothing']) } : {}),
     ...(Number(values.mixup) > 0 ? { mixupAlpha: Number(values.mixup) } : {}),
     ...(values['spec-augment'] ? { specAugment: parseSpecAugment(values['spec-augment']) } : {}),
+    ...(Number(values['time-shift']) > 0 ? { timeShiftFrames: Number(values['time-shift']) } : {}),
   };
   let initialWeights: Float32Array[] | undefined;
   let parentVersion: string | null = null;

@@ -1,6 +1,6 @@
 /**
  * Training-time regularisers applied to a batch's feature arrays and targets before they become tensors
- * (pure, deterministic from an Rng): label smoothing, mixup, SpecAugment-style time/band masks.
+ * (pure, deterministic from an Rng): label smoothing, mixup, SpecAugment-style time/band masks, time shifts.
  */
 import { Rng } from '../rng';
 
@@ -90,3 +90,29 @@ export function specAugmentInPlace(x: Float32Array, n: number, frames: number, w
     }
   }
 }
+
+/**
+ * Moves each of n examples (frames x width, frame-major) by a whole number of frames drawn uniformly from
+ * [-maxFrames, maxFrames], in place: the note's onset then sits anywhere within that many frames of where the clip
+ * put it (a clip cut by a person or another program does not start exactly 0.1 s before its note). Frames moved in
+ * from outside repeat the first or last frame.
+ */
+export function timeShiftInPlace(x: Float32Array, n: number, frames: number, width: number, rng: Rng, maxFrames: number): void {
+  if (x.length !== n * frames * width) throw new TypeError(`timeShift: ${x.length} values, expected ${n} x ${frames} x ${width}`);
+  if (!(Number.isInteger(maxFrames) && maxFrames >= 0 && maxFrames < frames)) throw new TypeError(`timeShift: maxFrames must be an integer in [0, ${frames}), got ${maxFrames}`);
+  for (let i = 0; i < n; i++) {
+    const shift = rng.int(-maxFrames, maxFrames);
+    if (shift === 0) continue;
+    const clip = x.subarray(i * frames * width, (i + 1) * frames * width);
+    if (shift > 0) {
+      // Later: frames move up by `shift`; the first frame fills the start.
+      clip.copyWithin(shift * width, 0, (frames - shift) * width);
+      for (let t = 1; t < shift; t++) clip.copyWithin(t * width, 0, width);
+    } else {
+      const s = -shift;
+      clip.copyWithin(0, s * width, frames * width);
+      for (let t = frames - s; t < frames; t++) clip.copyWithin(t * width, (frames - s - 1) * width, (frames - s) * width);
+    }
+  }
+}
+

@@ -39,6 +39,8 @@ export interface TrainingConfig {
   mixupAlpha?: number;
   /** SpecAugment-style masks on every training example (absent = off). */
   specAugment?: SpecAugmentConfig;
+  /** Each training example moved by up to this many feature frames either way (absent / 0 = off). */
+  timeShiftFrames?: number;
   /**
    * Knowledge distillation: each training target is (1 - weight) x its (smoothed) label + weight x the teacher
    * model's probabilities for that clip (given to trainSession as teacherProbs; with several teachers, 'a + b', their

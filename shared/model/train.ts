@@ -11,7 +11,7 @@ import * as tf from '../tf';
 import { CLASSES } from '../constants';
 import { Rng } from '../rng';
 import { architectureOfWeights, buildArchitecture, CONV_L2, DROPOUT_RATE, restoreWeights, SEED_CNN, snapshotWeights } from './architecture';
-import { mixupInPlace, smoothedTargets, specAugmentInPlace } from './augment';
+import { mixupInPlace, smoothedTargets, specAugmentInPlace, timeShiftInPlace } from './augment';
 import { exampleSize, featureShape, FeatureSet } from './data';
 import { EpochStats } from './history';
 import { TrainingConfig } from './metadata';
@@ -156,6 +156,7 @@ function resolveConfig(partial: Partial<TrainingConfig> | undefined): TrainingCo
   if (c.lrDecay !== undefined && !(c.lrDecay > 0 && c.lrDecay <= 1)) throw new TypeError(`training lrDecay must be in (0, 1], got ${c.lrDecay}`);
   if (c.mixupAlpha !== undefined && !(c.mixupAlpha >= 0)) throw new TypeError(`training mixupAlpha must be >= 0, got ${c.mixupAlpha}`);
   if (c.distillation && !(c.distillation.weight > 0 && c.distillation.weight <= 1)) throw new TypeError(`training distillation weight must be in (0, 1], got ${c.distillation.weight}`);
+  if (c.timeShiftFrames !== undefined && !(Number.isInteger(c.timeShiftFrames) && c.timeShiftFrames >= 0)) throw new TypeError(`training timeShiftFrames must be a non-negative integer, got ${c.timeShiftFrames}`);
   const sa = c.specAugment;
   if (sa && ![sa.timeMasks, sa.maxTimeWidth, sa.bandMasks, sa.maxBandWidth].every((v) => Number.isInteger(v) && v >= 0)) {
     throw new TypeError(`training specAugment counts and widths must be non-negative integers, got ${JSON.stringify(sa)}`);
@@ -244,6 +245,8 @@ function batchTensors(
         for (let c = 0; c < k; c++) targets[i * k + c] = (1 - w) * targets[i * k + c] + w * teacherProbs[indices[start + i] * k + c];
       }
     }
+    // Shift first, so that masks fall anywhere on the moved clip.
+    if (config.timeShiftFrames) timeShiftInPlace(xs, count, frames, width, rng, config.timeShiftFrames);
     if (config.specAugment) specAugmentInPlace(xs, count, frames, width, rng, config.specAugment);
     if (config.mixupAlpha) mixupInPlace(xs, targets, count, rng, config.mixupAlpha);
   }

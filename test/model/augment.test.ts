@@ -1,5 +1,5 @@
 import { initTf } from '../../adapters/tf-backend';
-import { mixupInPlace, sampleBeta, smoothedTargets, specAugmentInPlace } from '../../shared/model/augment';
+import { mixupInPlace, sampleBeta, smoothedTargets, specAugmentInPlace, timeShiftInPlace } from '../../shared/model/augment';
 import { predictFeatures } from '../../shared/model/classifier';
 import { RES_CNN } from '../../shared/model/res-cnn';
 import { trainSession } from '../../shared/model/train';
@@ -95,6 +95,34 @@ describe('specAugmentInPlace', () => {
   });
 });
 
+describe('timeShiftInPlace', () => {
+  it('moves each example by whole frames within the limit, repeating the edge frame, and every shift happens', () => {
+    const frames = 12;
+    const width = 3;
+    const n = 200;
+    // Frame t of example i holds i * 1000 + t in every band: any value tells where it came from.
+    const x = Float32Array.from({ length: n * frames * width }, (_, j) => Math.floor(j / (frames * width)) * 1000 + (Math.floor(j / width) % frames));
+    timeShiftInPlace(x, n, frames, width, new Rng(5), 3);
+    const seen = new Set<number>();
+    for (let i = 0; i < n; i++) {
+      const frame = (t: number) => Array.from(x.subarray((i * frames + t) * width, (i * frames + t + 1) * width));
+      for (let t = 0; t < frames; t++) expect(new Set(frame(t)).size).toBe(1); // bands stay together
+      const src = Array.from({ length: frames }, (_, t) => frame(t)[0] - i * 1000);
+      // The middle frame tells the shift; the rest follows it, clamped to the clip (the edge frames repeat).
+      const shift = 6 - src[6];
+      expect(Math.abs(shift)).toBeLessThanOrEqual(3);
+      src.forEach((v, t) => expect(v).toBe(Math.min(frames - 1, Math.max(0, t - shift))));
+      seen.add(shift);
+    }
+    expect([...seen].sort((a, b) => a - b)).toEqual([-3, -2, -1, 0, 1, 2, 3]);
+  });
+
+  it('refuses a shift as long as the clip', () => {
+    expect(() => timeShiftInPlace(new Float32Array(12), 1, 4, 3, new Rng(1), 4)).toThrow(/maxFrames/);
+    expect(() => timeShiftInPlace(new Float32Array(11), 1, 4, 3, new Rng(1), 1)).toThrow(TypeError);
+  });
+});
+
 describe('training with label smoothing', () => {
   beforeAll(async () => {
     await initTf();
@@ -119,5 +147,24 @@ describe('training with label smoothing', () => {
     // Targets 1 - 0.45 + 0.15 = 0.70 for the true class: the optimum of the smoothed loss.
     expect(sharp).toBeGreaterThan(0.9);
     expect(smooth).toBeLessThan(0.85);
+  });
+});
+
+describe('training with time shifts', () => {
+  beforeAll(async () => {
+    await initTf();
+  });
+
+  it('trains with shifted examples; refuses a bad setting', async () => {
+    const shape: [number, number] = [24, 16];
+    const train = syntheticFeatureSet(12, 1, 3, shape);
+    const validation = syntheticFeatureSet(6, 2, 3, shape);
+    const config = { seed: 1, maxEpochs: 1, batchSize: 6, learningRate: 1e-2, patience: 1, bnMomentum: 0.5, architecture: RES_CNN };
+    const run = await trainSession({ train, validation, config: { ...config, timeShiftFrames: 2 } });
+    expect(run.result!.epochsRun).toBe(1);
+    expect(run.result!.history[0].loss).toBeGreaterThan(0);
+    run.result!.model.dispose();
+    await expect(trainSession({ train, validation, config: { ...config, timeShiftFrames: -1 } })).rejects.toThrow(/timeShiftFrames/);
+    await expect(trainSession({ train, validation, config: { ...config, timeShiftFrames: 24 } })).rejects.toThrow(/maxFrames/);
   });
 });
