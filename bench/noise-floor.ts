@@ -13,10 +13,7 @@ import { initTf } from '../adapters/tf-backend';
 import { REPO_ROOT } from '../adapters/config';
 import { CLASSES } from '../shared/constants';
 import { loadClassifier } from '../shared/model/classifier';
-import { evaluatePredictions } from '../shared/model/evaluate';
-import { Rng } from '../shared/rng';
-import { addNoiseFloor } from '../shared/synth/note';
-import { renderIsolatedNotes } from './isolated-notes';
+import { renderIsolatedNotes, scoreIsolatedNotes } from './isolated-notes';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -32,19 +29,12 @@ async function main(): Promise<void> {
   const seed = Number(values.seed);
   await initTf();
   const notes = renderIsolatedNotes(Number(values.notes), seed);
-  const labels = notes.map((n) => CLASSES.indexOf(n.label));
   const results: Record<string, Record<string, unknown>> = {};
   for (const dir of models) {
     const classifier = await loadClassifier(new LocalFolderStore(path.resolve(dir)), '');
     results[dir] = {};
     for (const floorDb of floors) {
-      const clips = notes.map((n, i) => {
-        const x = n.samples.slice();
-        addNoiseFloor(x, floorDb, new Rng(seed * 1000 + i));
-        return x;
-      });
-      const probs = await classifier.classifyClips(clips);
-      const r = evaluatePredictions({ labels, probabilities: probs.flatMap((p) => CLASSES.map((c) => p[c])) });
+      const r = await scoreIsolatedNotes(classifier, notes, { floorDb, seed });
       const recall = Object.fromEntries(CLASSES.map((c) => [c, r.perClass[c].recall]));
       results[dir][floorDb] = { accuracy: r.accuracy, recall, confusion: r.confusion };
       const pct = (x: number) => `${(100 * x).toFixed(1)} %`;

@@ -13,10 +13,7 @@ import { LocalFolderStore } from '../adapters/storage/local';
 import { initTf } from '../adapters/tf-backend';
 import { CLASSES, CLIP_SAMPLES, PRE_ONSET_SECONDS, SAMPLE_RATE } from '../shared/constants';
 import { loadClassifier } from '../shared/model/classifier';
-import { evaluatePredictions } from '../shared/model/evaluate';
-import { Rng } from '../shared/rng';
-import { addNoiseFloor } from '../shared/synth/note';
-import { renderIsolatedNotes } from './isolated-notes';
+import { renderIsolatedNotes, scoreIsolatedNotes } from './isolated-notes';
 
 const FLOOR_DBFS = -60;
 
@@ -46,20 +43,13 @@ async function main(): Promise<void> {
   const seed = Number(values.seed);
   await initTf();
   const notes = renderIsolatedNotes(Number(values.notes), seed);
-  const labels = notes.map((n) => CLASSES.indexOf(n.label));
   const results: Record<string, Record<string, unknown>> = {};
   for (const dir of models) {
     const classifier = await loadClassifier(new LocalFolderStore(path.resolve(dir)), '');
     results[dir] = {};
     const line: string[] = [];
     for (const onsetSec of positions) {
-      const clips = notes.map((n, i) => {
-        const x = moved(n.samples, onsetSec);
-        addNoiseFloor(x, FLOOR_DBFS, new Rng(seed * 1000 + i));
-        return x;
-      });
-      const probs = await classifier.classifyClips(clips);
-      const r = evaluatePredictions({ labels, probabilities: probs.flatMap((p) => CLASSES.map((c) => p[c])) });
+      const r = await scoreIsolatedNotes(classifier, notes, { floorDb: FLOOR_DBFS, seed, place: (samples) => moved(samples, onsetSec) });
       results[dir][onsetSec] = { accuracy: r.accuracy, recall: Object.fromEntries(CLASSES.map((c) => [c, r.perClass[c].recall])) };
       line.push(`${onsetSec.toFixed(2)} s ${(100 * r.accuracy).toFixed(1)} %`);
     }

@@ -115,4 +115,3 @@ export function timeShiftInPlace(x: Float32Array, n: number, frames: number, wid
     }
   }
 }
-
